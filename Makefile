@@ -1,0 +1,35 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export OPCC_DATA_DIR ?= $(CURDIR)/data
+# Nothing reaches the internet at run time.
+export DO_NOT_TRACK=1
+export GX_ANALYTICS_ENABLED=false
+export DBT_SEND_ANONYMOUS_USAGE_STATS=false
+
+.PHONY: run test bench airflow install clean
+
+$(BIN)/opcc: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[dev]'
+	touch $(BIN)/opcc
+
+install: $(BIN)/opcc
+
+run: install
+	$(BIN)/opcc demo
+	$(BIN)/opcc run
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m opcc.bench
+
+airflow: install
+	$(BIN)/opcc ui
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,71 @@
+"""Running dbt against a build database, offline, with the raw database attached read-only."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from opcc.config import Settings, offline_environment
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    ok: bool
+    message: str
+    failed_nodes: list[str]
+
+
+def dbt_env(settings: Settings, build_db: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(offline_environment())
+    env.update({
+        "OPCC_RAW_DB": str(settings.raw_db),
+        "OPCC_BUILD_DB": str(build_db),
+        "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
+        "DBT_TARGET_PATH": str(settings.data_dir / "dbt" / "target"),
+        "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
+        "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
+    })
+    return env
+
+
+def run_dbt(settings: Settings, build_db: Path, *args: str) -> DbtResult:
+    """`dbt <args>` in a subprocess (dbt is not thread-safe and holds the build file while it runs)."""
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt) if dbt.exists() else "dbt", *args,
+               "--vars", json.dumps({"recommissioning_window_months": settings.recommissioning_window_months})]
+    proc = subprocess.run(command, env=dbt_env(settings, build_db), cwd=settings.dbt_project_dir,
+                          capture_output=True, text=True)
+    # dbt writes its own log; keep the console output beside it for the run's log too.
+    sys.stdout.write(proc.stdout[-20000:])
+    sys.stderr.write(proc.stderr[-5000:])
+    failed = _failed_nodes(settings.data_dir / "dbt" / "target" / "run_results.json")
+    if proc.returncode == 0:
+        return DbtResult(True, f"dbt {args[0]} passed", [])
+    tail = [line for line in proc.stdout.splitlines() if "ERROR" in line or "FAIL" in line][-5:]
+    message = f"dbt {args[0]} failed (exit {proc.returncode})" + (": " + " | ".join(tail) if tail else "")
+    return DbtResult(False, message, failed)
+
+
+def _failed_nodes(run_results: Path) -> list[str]:
+    if not run_results.exists():
+        return []
+    data = json.loads(run_results.read_text())
+    return [r["unique_id"] for r in data.get("results", []) if r.get("status") in ("error", "fail")]
+
+
+def docs_generate(settings: Settings, build_db: Path, out_dir: Path) -> Path | None:
+    """dbt's documentation site for this build, as one static page beside the report."""
+    result = run_dbt(settings, build_db, "docs", "generate", "--static")
+    static = settings.data_dir / "dbt" / "target" / "static_index.html"
+    if not result.ok or not static.exists():
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "index.html"
+    shutil.copyfile(static, target)
+    return target

@@ -1,0 +1,207 @@
+"""Loading received files into the raw database: each file once, every line accounted for.
+
+A file is identified by its content (sha256): content already loaded is a duplicate and is skipped.
+A file with a name loaded before but new content supersedes the earlier version (the marts use the
+latest; raw keeps both). Each file loads in one transaction, so a crash leaves it wholly loaded or
+not at all; only then is it moved out of the landing area, so a rerun never counts it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from opcc.config import FEEDS as FEED_NAMES
+from opcc.config import Settings
+from opcc.feeds import FEEDS, Feed
+from opcc.ingest.parse import parse_incoming
+from opcc.ingest.rawdb import raw_writer
+from opcc.ingest.rows import detect_feed, detect_layout, stage_rows
+from opcc.ingest.sniff import RejectedFile, sniff
+
+ACCEPTED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".tsv"}
+
+
+@dataclass
+class FileResult:
+    feed: str
+    file_name: str
+    sha256: str
+    status: str  # loaded | duplicate | rejected
+    rows_received: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    control_total: Decimal | None = None
+    loaded_amount: Decimal | None = None
+    message: str = ""
+    file_id: int | None = None
+
+    def line(self) -> str:
+        """One clear line for a person reading the log."""
+        head = f"{self.feed}/{self.file_name}: {self.status.upper()}"
+        if self.status == "loaded":
+            amount = f"£{self.loaded_amount:,.2f}" if self.loaded_amount is not None else "-"
+            head += (f" — {self.rows_received} lines: {self.rows_loaded} loaded ({amount}),"
+                     f" {self.rows_quarantined} quarantined")
+        return f"{head}; {self.message}" if self.message else head
+
+    def to_json(self) -> dict[str, object]:
+        out = asdict(self)
+        for key in ("control_total", "loaded_amount"):
+            out[key] = None if out[key] is None else str(out[key])
+        return out
+
+
+def landing_files(settings: Settings, feed: str) -> list[Path]:
+    folder = settings.landing_dir / feed
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def ingest_feed(settings: Settings, feed: str, paths: list[Path] | None = None) -> list[FileResult]:
+    """Load every file waiting in landing/<feed>/ (or the given paths) into the raw database."""
+    if feed not in FEEDS:
+        raise ValueError(f"unknown feed {feed!r}; feeds are {', '.join(FEED_NAMES)}")
+    from_landing = paths is None
+    files = landing_files(settings, feed) if paths is None else paths
+    results: list[FileResult] = []
+    if not files:
+        return results
+    with raw_writer(settings.raw_db) as con:
+        for path in files:
+            results.append(_ingest_file(con, settings, feed, path, move=from_landing))
+    return results
+
+
+def ingest_paths(settings: Settings, paths: list[Path], feed: str | None = None) -> list[FileResult]:
+    """`opcc ingest PATH...`: the feed is --feed, else the file's folder name, else read from its header."""
+    results: list[FileResult] = []
+    by_feed: dict[str, list[Path]] = {}
+    for path in paths:
+        name = feed or (path.parent.name if path.parent.name in FEEDS else None)
+        if name is None:
+            try:
+                name = detect_feed(path, sniff(path), settings.mappings)
+            except (RejectedFile, OSError) as exc:
+                results.append(FileResult("(unknown)", path.name, "", "rejected", message=str(exc)))
+                continue
+        by_feed.setdefault(name, []).append(path)
+    for name, group in by_feed.items():
+        results.extend(ingest_feed(settings, name, group))
+    return results
+
+
+def _next_file_id(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM main.files").fetchone()[0]
+
+
+def _record(con: duckdb.DuckDBPyConnection, r: FileResult) -> None:
+    con.execute(
+        "INSERT INTO main.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [r.file_id, r.feed, r.file_name, r.sha256, dt.datetime.now(dt.UTC).replace(tzinfo=None),
+         r.rows_received, r.rows_loaded, r.rows_quarantined, r.control_total, r.loaded_amount,
+         r.status, r.message],
+    )
+
+
+def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, path: Path,
+                 move: bool) -> FileResult:
+    result = FileResult(feed, path.name, "", "loaded")
+    try:
+        if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+            raise RejectedFile(f"'{path.suffix}' files are not extracts: send CSV or .xlsx")
+        sniffed = sniff(path)
+        result.sha256 = sniffed.sha256
+        earlier = con.execute(
+            """SELECT file_id, file_name, received_at FROM main.files
+               WHERE feed = ? AND sha256 = ? AND status = 'loaded' ORDER BY file_id LIMIT 1""",
+            [feed, sniffed.sha256],
+        ).fetchone()
+        if earlier:
+            result.status = "duplicate"
+            result.message = (f"same content as {earlier[1]} (file {earlier[0]}, received "
+                              f"{earlier[2]:%d/%m/%Y %H:%M} UTC): skipped, nothing counted twice")
+        else:
+            # Read and parse into temp tables first: the write transaction stays short.
+            layout = detect_layout(path, sniffed, FEEDS[feed], settings.mappings)
+            stage_rows(con, path, sniffed, layout, settings.data_dir / "tmp")
+            parse_incoming(con, FEEDS[feed], layout.columns, layout.ncols)
+    except RejectedFile as exc:
+        result.status, result.message = "rejected", str(exc)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        result.file_id = _next_file_id(con)
+        if result.status == "loaded":
+            _load(con, FEEDS[feed], path, result)
+        _record(con, result)
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS incoming; DROP TABLE IF EXISTS parsed")
+    _file_away(settings, feed, path, result, move)
+    return result
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # no transaction was open
+
+
+def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileResult) -> None:
+    """Insert the parsed lines and their quarantine records (inside the caller's transaction)."""
+    cols = ", ".join(c.name for c in feed.columns)
+    con.execute(f"""INSERT INTO main.{feed.name} (file_id, line_number, {cols})
+                    SELECT ?, line_number, {cols} FROM parsed WHERE reason IS NULL AND NOT is_total
+                    ORDER BY line_number""", [result.file_id])
+    con.execute("""INSERT INTO main.quarantine
+                   SELECT ?, line_number, column_name, reason, raw_text FROM parsed
+                   WHERE reason IS NOT NULL AND NOT is_total ORDER BY line_number""", [result.file_id])
+    loaded, quarantined, amount, control = con.execute(f"""
+        SELECT count(*) FILTER (WHERE reason IS NULL AND NOT is_total),
+               count(*) FILTER (WHERE reason IS NOT NULL AND NOT is_total),
+               sum({feed.amount_column}) FILTER (WHERE reason IS NULL AND NOT is_total),
+               any_value({feed.amount_column}) FILTER (WHERE is_total)
+        FROM parsed""").fetchone()
+    result.rows_loaded, result.rows_quarantined = loaded, quarantined
+    result.rows_received = loaded + quarantined
+    result.loaded_amount = amount if amount is not None else Decimal("0.00")
+    result.control_total = control
+    notes = []
+    if result.control_total is not None:
+        diff = result.control_total - result.loaded_amount
+        notes.append(f"totals line £{result.control_total:,.2f}"
+                     + ("" if diff == 0 else f", £{diff:,.2f} not loaded"))
+    if quarantined:
+        notes.append(f"{quarantined} line(s) quarantined: see marts.quarantined_rows")
+    prior = con.execute(
+        """SELECT file_id, received_at FROM main.files WHERE feed = ? AND file_name = ? AND status = 'loaded'
+           ORDER BY file_id DESC LIMIT 1""", [feed.name, path.name]).fetchone()
+    if prior:
+        notes.append(f"replaces the earlier {path.name} (file {prior[0]}, received {prior[1]:%d/%m/%Y %H:%M} UTC)")
+    result.message = "; ".join(notes)
+
+
+def _file_away(settings: Settings, feed: str, path: Path, result: FileResult, move: bool) -> None:
+    """Move a landing file out of the way: received files to archive/, rejected ones to quarantine/."""
+    if result.status == "rejected":
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        target = settings.quarantine_dir / feed / f"{stamp}-{path.name}"
+    else:
+        target = settings.archive_dir / feed / result.sha256[:12] / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if move:
+        shutil.move(str(path), target)
+    elif not target.exists():
+        shutil.copy2(path, target)
+    if result.status == "rejected":
+        target.with_name(target.name + ".reason.txt").write_text(result.message + "\n", encoding="utf-8")

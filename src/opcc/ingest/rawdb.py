@@ -1,0 +1,81 @@
+"""The raw database: schema, and the single-writer lock every writer takes."""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from opcc.feeds import FEEDS, Kind
+
+SQL_TYPES = {Kind.TEXT: "VARCHAR", Kind.MONEY: "DECIMAL(18,2)", Kind.DATE: "DATE", Kind.YEAR: "VARCHAR"}
+
+BOOKKEEPING_DDL = """
+CREATE TABLE IF NOT EXISTS main.files (
+    file_id BIGINT PRIMARY KEY,
+    feed VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    received_at TIMESTAMP NOT NULL,          -- UTC
+    rows_received INTEGER NOT NULL,
+    rows_loaded INTEGER NOT NULL,
+    rows_quarantined INTEGER NOT NULL,
+    control_total DECIMAL(18,2),
+    loaded_amount DECIMAL(18,2),
+    status VARCHAR NOT NULL,                 -- loaded | duplicate | rejected
+    message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS main.quarantine (
+    file_id BIGINT NOT NULL,
+    line_number INTEGER NOT NULL,
+    column_name VARCHAR,
+    reason VARCHAR NOT NULL,
+    raw_text VARCHAR
+);
+"""
+
+
+def feed_ddl(feed_name: str) -> str:
+    feed = FEEDS[feed_name]
+    cols = ",\n    ".join(f"{c.name} {SQL_TYPES[c.kind]}" for c in feed.columns)
+    return (
+        f"CREATE TABLE IF NOT EXISTS main.{feed.name} (\n    file_id BIGINT NOT NULL,\n"
+        f"    line_number INTEGER NOT NULL,\n    {cols}\n);"
+    )
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(BOOKKEEPING_DDL)
+    for name in FEEDS:
+        con.execute(feed_ddl(name))
+
+
+@contextmanager
+def raw_writer(raw_db: Path, wait_seconds: float = 600) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the raw database, held by one process at a time.
+
+    DuckDB allows one writing process per file; the lock makes a second writer (an `opcc ingest`
+    beside a nightly run, say) wait its turn instead of failing half-way."""
+    raw_db.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = raw_db.with_suffix(".lock")
+    with lock_path.open("w") as lock:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{raw_db} is busy: another load has held it for {wait_seconds:.0f} s")
+                time.sleep(0.5)
+        con = duckdb.connect(str(raw_db), config={"temp_directory": str(raw_db.parent / "tmp")})
+        try:
+            ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+            fcntl.flock(lock, fcntl.LOCK_UN)

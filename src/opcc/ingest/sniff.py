@@ -1,0 +1,96 @@
+"""What a received file is, read in one streaming pass: its sha256, text encoding and line count,
+or why it is not an extract at all."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 8 << 20
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
+HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml|<table|<!--)", re.IGNORECASE)
+
+
+class RejectedFile(Exception):
+    """The whole file is not a usable extract; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    sha256: str
+    size: int
+    kind: str  # "csv" | "xlsx"
+    encoding: str | None  # for csv: "utf-8", "utf-8-sig", "utf-16", "cp1252"
+    physical_lines: int  # newline-terminated lines (the last line counts even without one)
+    first_bad_utf8_offset: int | None = None
+
+
+def sniff(path: Path) -> Sniffed:
+    """Hash the file and classify it; raise RejectedFile for empty, binary, HTML or legacy files."""
+    digest = hashlib.sha256()
+    size = 0
+    newlines = 0
+    last_byte = b""
+    head = b""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8_ok = True
+    bad_offset: int | None = None
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if not head:
+                head = chunk[:65536]
+                if head.startswith(XLSX_MAGIC):
+                    utf8_ok = False
+            digest.update(chunk)
+            newlines += chunk.count(b"\n")
+            if utf8_ok:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    utf8_ok = False
+                    bad_offset = size + exc.start
+            size += len(chunk)
+            last_byte = chunk[-1:]
+    if utf8_ok:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok, bad_offset = False, size
+    sha = digest.hexdigest()
+    physical_lines = newlines + (1 if size and last_byte != b"\n" else 0)
+
+    if size == 0 or not head.strip():
+        raise RejectedFile("the file is empty")
+    if head.startswith(XLSX_MAGIC):
+        if path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise RejectedFile("the file is a zip archive, not a CSV or .xlsx workbook")
+        return Sniffed(sha, size, "xlsx", None, 0)
+    if head.startswith(OLE_MAGIC):
+        raise RejectedFile("the file is a legacy Excel 97-2003 (.xls) workbook: save it as .xlsx or CSV")
+    if head.startswith(b"%PDF"):
+        raise RejectedFile("the file is a PDF, not a CSV extract")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Sniffed(sha, size, "csv", "utf-16", physical_lines)
+    text_head = head.lstrip(b"\xef\xbb\xbf")
+    if HTML_START.match(text_head):
+        raise RejectedFile("the file is an HTML or XML page saved with a .csv name, not a CSV extract")
+    if b"\x00" in head:
+        raise RejectedFile("the file is binary (it contains NUL bytes), not a CSV extract")
+    if utf8_ok:
+        encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+    else:
+        encoding = "cp1252"  # Windows finance systems; the £ sign is byte 0xA3
+    return Sniffed(sha, size, "csv", encoding, physical_lines, bad_offset)
+
+
+def decode_cp1252(data: bytes) -> str:
+    """Windows-1252, falling back to Latin-1 for the five bytes cp1252 leaves undefined."""
+    return data.decode("cp1252", errors="strict") if _cp1252_clean(data) else data.decode("latin-1")
+
+
+def _cp1252_clean(data: bytes) -> bool:
+    return not any(b in data for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))

@@ -1,0 +1,181 @@
+"""The nightly run's steps, one function per Airflow task.
+
+Tasks run as separate processes, so they hand over through files in the run's report folder
+(`reports/<run date>/`): run.json, ingest-<feed>.json, dbt.json, checks.json, publish.json. Each
+step is safe to repeat: a retry or a rerun after a crash starts that step from its inputs again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from opcc.config import Settings
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class StepFailed(Exception):
+    """A step failed for a reason a retry cannot mend (bad data, failed checks): fail fast."""
+
+
+def run_key(run_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:120]
+
+
+def run_dir_for(settings: Settings, when: dt.datetime) -> Path:
+    return settings.reports_dir / when.astimezone(LONDON).date().isoformat()
+
+
+def build_db_for(settings: Settings, run_id: str) -> Path:
+    return settings.builds_dir / f"{run_key(run_id)}.duckdb"
+
+
+def write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+# -- the steps ------------------------------------------------------------------------------------
+
+def start(settings: Settings, run_id: str, when: dt.datetime) -> str:
+    """Open the run's folder. A later run on the same day replaces that day's folder."""
+    run_dir = run_dir_for(settings, when)
+    previous = read_json(run_dir / "run.json")
+    if previous and previous.get("run_id") != run_id:
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for sub in ("landing", "archive", "quarantine"):
+        for feed in _feeds():
+            (getattr(settings, f"{sub}_dir") / feed).mkdir(parents=True, exist_ok=True)
+    if not (run_dir / "run.json").exists():
+        write_json(run_dir / "run.json", {
+            "run_id": run_id,
+            "run_date": when.astimezone(LONDON).date().isoformat(),
+            "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        })
+    return str(run_dir)
+
+
+def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
+    from opcc.ingest import ingest_feed
+
+    results = ingest_feed(settings, feed)
+    out = Path(run_dir) / f"ingest-{feed}.json"
+    # A retried task keeps what its first attempt recorded: those files have left landing already.
+    earlier = read_json(out) or []
+    write_json(out, earlier + [r.to_json() for r in results])
+    for r in results:
+        print(r.line())
+    if not results:
+        print(f"{feed}: no new files in {settings.landing_dir / feed}")
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return counts
+
+
+def build(settings: Settings, run_id: str, run_dir: str) -> str:
+    """dbt build into a new file beside the published warehouse (never into it)."""
+    from opcc.dbt_runner import run_dbt
+    from opcc.publish import prepare_build
+
+    build_db = prepare_build(settings, build_db_for(settings, run_id))
+    result = run_dbt(settings, build_db, "build")
+    write_json(Path(run_dir) / "dbt.json", {"ok": result.ok, "message": result.message,
+                                            "failed_nodes": result.failed_nodes})
+    if not result.ok:
+        raise StepFailed(result.message)
+    return str(build_db)
+
+
+def docs(settings: Settings, build_db: str, run_dir: str) -> None:
+    from opcc.dbt_runner import docs_generate
+
+    docs_generate(settings, Path(build_db), Path(run_dir) / "dbt_docs")
+
+
+def audit(settings: Settings, build_db: str, run_dir: str) -> dict[str, int]:
+    from opcc.audit import run_audit
+
+    checks = run_audit(settings, Path(build_db), Path(run_dir))
+    counts: dict[str, int] = {}
+    for check in checks:
+        counts[check["status"]] = counts.get(check["status"], 0) + 1
+        print(f"{check['status']:4}  {check['id']}: {check['description']}")
+    return counts
+
+
+def publish(settings: Settings, build_db: str, run_dir: str) -> str:
+    """Publish only when no FAIL check remains; otherwise the last good warehouse stays."""
+    from opcc import publish as wap
+
+    checks = read_json(Path(run_dir) / "checks.json")
+    if checks is None:
+        message = "not published: the checks did not run"
+        failing = []
+    else:
+        failing = [c for c in checks if c["status"] == "FAIL"]
+        message = ""
+    if checks is None or failing:
+        if failing:
+            message = "not published: " + "; ".join(
+                f"{c['id']} failed (expected {c['expected']}, actual {c['actual']}, difference {c['difference']})"
+                for c in failing)
+        write_json(Path(run_dir) / "publish.json", {"published": False, "message": message,
+                                                    "warehouse": str(settings.warehouse_db)})
+        raise StepFailed(message)
+    warehouse = wap.publish(settings, Path(build_db))
+    write_json(Path(run_dir) / "publish.json", {
+        "published": True, "warehouse": str(warehouse),
+        "message": f"published {warehouse} and {settings.marts_dir}/<mart>.parquet"})
+    return str(warehouse)
+
+
+def report(settings: Settings, run_id: str, run_dir: str) -> str:
+    from opcc.report import write_report
+
+    build_db = build_db_for(settings, run_id)
+    published = read_json(Path(run_dir) / "publish.json") or {}
+    source = settings.warehouse_db if published.get("published") else build_db
+    path = write_report(settings, Path(run_dir), source if source.exists() else None)
+    print(f"report: {path}")
+    return str(path)
+
+
+def finish(settings: Settings, run_id: str, run_dir: str) -> None:
+    """Fail the run unless it published; tell the finance team either way when it matters."""
+    outcome = read_json(Path(run_dir) / "publish.json") or {}
+    build_db_for(settings, run_id).unlink(missing_ok=True)
+    if outcome.get("published"):
+        return
+    message = outcome.get("message") or _first_failure(Path(run_dir))
+    from opcc.alerts import send_failure_email
+
+    send_failure_email(settings, run_dir, message)
+    raise StepFailed(message)
+
+
+def _first_failure(run_dir: Path) -> str:
+    dbt = read_json(run_dir / "dbt.json")
+    if dbt and not dbt.get("ok"):
+        return f"the warehouse build failed: {dbt.get('message')}"
+    if dbt is None:
+        return "the run stopped before the warehouse build (see the ingest task logs)"
+    return "the run stopped before publishing (see the task logs)"
+
+
+def _feeds() -> tuple[str, ...]:
+    from opcc.config import FEEDS
+
+    return FEEDS

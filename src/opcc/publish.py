@@ -1,0 +1,120 @@
+"""Write-audit-publish: build aside, then replace the warehouse BI reads in one atomic rename.
+
+A reader that opened the old file keeps reading it (the rename does not touch its inode); a new
+connection sees the new file. The previous versions stay under versions/ for `opcc rollback`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from opcc.config import Settings
+
+# Schemas BI reads. Staging and intermediate views point at the raw database, which BI never opens.
+PUBLISHED_SCHEMAS = ("marts", "reference", "snapshots")
+
+
+def prepare_build(settings: Settings, build_db: Path) -> Path:
+    """Start a build as a copy of the published warehouse, so snapshots and incremental models carry on."""
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (build_db, build_db.with_name(build_db.name + ".wal")):
+        leftover.unlink(missing_ok=True)  # a killed earlier attempt: start again from the published file
+    if settings.warehouse_db.exists():
+        shutil.copyfile(settings.warehouse_db, build_db)
+    return build_db
+
+
+def mart_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+
+
+def finalise_build(build_db: Path) -> None:
+    """Drop the views over raw, and checkpoint so the file stands alone (no write-ahead log)."""
+    con = duckdb.connect(str(build_db))
+    try:
+        views = con.execute(
+            """SELECT schema_name, view_name FROM duckdb_views()
+               WHERE NOT internal AND database_name = current_database()
+                 AND schema_name NOT IN ('marts', 'reference', 'snapshots')""").fetchall()
+        for schema, view in views:
+            con.execute(f'DROP VIEW "{schema}"."{view}"')
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def export_parquet(db: Path, out_dir: Path) -> list[Path]:
+    """Every mart as marts/<mart>.parquet, each replaced atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for name in mart_names(con):
+            tmp = out_dir / f".{name}.parquet.tmp"
+            con.execute(f"COPY marts.\"{name}\" TO '{tmp}' (FORMAT parquet)")
+            target = out_dir / f"{name}.parquet"
+            os.replace(tmp, target)
+            written.append(target)
+    finally:
+        con.close()
+    for stale in set(out_dir.glob("*.parquet")) - set(written):
+        stale.unlink()  # a mart that no longer exists
+    return written
+
+
+def publish(settings: Settings, build_db: Path) -> Path:
+    """Make `build_db` the warehouse BI reads; keep the one it replaces as a version."""
+    finalise_build(build_db)
+    versions = settings.versions_dir
+    versions.mkdir(parents=True, exist_ok=True)
+    warehouse = settings.warehouse_db
+    if warehouse.exists():
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        os.link(warehouse, versions / f"warehouse-{stamp}.duckdb")
+    os.chmod(build_db, 0o444)  # read-only for everyone: BI never writes to it
+    os.replace(build_db, warehouse)
+    _fsync_dir(warehouse.parent)
+    for old in list_versions(settings)[settings.keep_versions:]:
+        old.unlink()
+    export_parquet(warehouse, settings.marts_dir)
+    return warehouse
+
+
+def list_versions(settings: Settings) -> list[Path]:
+    """Earlier published warehouses, newest first."""
+    return sorted(settings.versions_dir.glob("warehouse-*.duckdb"), reverse=True)
+
+
+def rollback(settings: Settings, version: str | None = None) -> Path:
+    """Publish an earlier version again (the newest earlier one unless `version` names one)."""
+    versions = list_versions(settings)
+    if not versions:
+        raise FileNotFoundError(f"no earlier versions in {settings.versions_dir}")
+    chosen = versions[0] if version is None else next(
+        (v for v in versions if version in v.name), None)
+    if chosen is None:
+        raise FileNotFoundError(f"no version matching {version!r}; have: {', '.join(v.name for v in versions)}")
+    tmp = settings.warehouse_db.with_name(".rollback.duckdb")
+    shutil.copyfile(chosen, tmp)
+    os.chmod(tmp, 0o444)
+    if settings.warehouse_db.exists():
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        os.link(settings.warehouse_db, settings.versions_dir / f"warehouse-{stamp}.duckdb")
+    os.replace(tmp, settings.warehouse_db)
+    _fsync_dir(settings.warehouse_db.parent)
+    export_parquet(settings.warehouse_db, settings.marts_dir)
+    return chosen
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
