@@ -85,7 +85,7 @@ def opcc_nightly():
 
         pipeline.docs(_settings(), build_db, run_dir)
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", retries=0)
     def report(run_dir: str, **context) -> str:
         from opcc import pipeline
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
 
-from opcc.config import FEEDS, Settings, load_settings
+from opcc.config import FEEDS, Settings, load_settings, offline_environment
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -104,9 +105,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = load_settings(args.data_dir)
-    import os
-
     os.environ["OPCC_DATA_DIR"] = str(settings.data_dir)
+    os.environ.update(offline_environment())  # whatever the caller's shell says: no telemetry
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return args.func(settings, args)
 

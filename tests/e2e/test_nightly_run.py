@@ -1,0 +1,181 @@
+"""End to end, through the real stack: `opcc demo` + `opcc run` drive a real Airflow DagRun that
+ingests into DuckDB, builds with dbt, audits with Great Expectations, publishes and reports.
+Then a bad budget extract must be caught and must not reach BI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+OPCC = str(Path(sys.executable).with_name("opcc"))
+FY = "2019/20"
+
+
+NETGUARD = Path(__file__).parent / "netguard"
+
+
+def opcc(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPCC_DATA_DIR": str(data), "OPCC_NETGUARD_LOG": str(data.parent / "network.log"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH")]))}
+    # The run must turn telemetry off by itself: drop any opt-out the caller's shell may carry.
+    for var in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS", "GX_ANALYTICS_ENABLED"):
+        env.pop(var, None)
+    return subprocess.run([OPCC, *args], env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    data = tmp_path_factory.mktemp("e2e") / "data"
+    assert opcc(data, "demo").returncode == 0
+    return data, opcc(data, "run")
+
+
+@pytest.fixture(scope="module")
+def marts(demo_run):
+    data, proc = demo_run
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def by(con, sql: str, *params) -> dict:
+    return {r[0]: r[1:] if len(r) > 2 else r[1] for r in con.execute(sql, list(params)).fetchall()}
+
+
+def test_run_is_a_successful_airflow_dagrun(demo_run) -> None:
+    data, proc = demo_run
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    db = sqlite3.connect(data / "airflow" / "airflow.db")
+    [(run_id, state)] = db.execute("SELECT run_id, state FROM dag_run WHERE dag_id = 'opcc_nightly'").fetchall()
+    assert state == "success"
+    tasks = dict(db.execute("SELECT task_id, state FROM task_instance WHERE run_id = ?", (run_id,)).fetchall())
+    assert set(tasks) >= {"start", "ingest_transactions", "ingest_budgets", "ingest_commitments",
+                          "ingest_planned_projects", "ingest_ppa_receipts", "ingest_grant_awards",
+                          "build", "audit", "publish", "report", "finish"}
+    assert set(tasks.values()) == {"success"}
+    assert (data / "reports" / "index.html").exists()
+
+
+def test_run_makes_no_network_connection(demo_run) -> None:
+    data, proc = demo_run
+    assert proc.returncode == 0
+    log = data.parent / "network.log"
+    assert not log.exists() or log.read_text() == ""
+
+
+def test_committed_and_planned_by_fund_match_the_report(marts) -> None:
+    committed = by(marts, """SELECT fund_code, committed FROM marts.fund_position
+                             WHERE financial_year = ? AND scheme = 'Priority Commissioning'""", FY)
+    assert committed == {"CSF": Decimal("810000.00"), "LIF": Decimal("178000.00"),
+                         "VCF": Decimal("745000.00"), "VFCSA": Decimal("0.00")}
+    planned = by(marts, """SELECT fund_code, planned FROM marts.fund_position
+                           WHERE financial_year = ? AND scheme = 'Priority Commissioning'""", FY)
+    assert planned == {"CSF": Decimal("0.00"), "LIF": Decimal("523000.00"),
+                       "VCF": Decimal("0.00"), "VFCSA": Decimal("28000.00")}
+    counts = by(marts, """SELECT status, count(*), sum(value) FROM marts.commitments
+                          WHERE financial_year = ? GROUP BY status""", FY)
+    assert counts == {"committed": (23, Decimal("1733000.00")), "planned": (12, Decimal("551000.00"))}
+
+
+def test_budget_and_headroom_match_the_report(marts) -> None:
+    rows = by(marts, """SELECT funding_source_code, budget, headroom FROM marts.funding_source_position
+                        WHERE financial_year = ? AND (budget <> 0 OR committed <> 0 OR planned <> 0)""", FY)
+    assert rows == {"PCC": (Decimal("1500000.00"), Decimal("-11000.00")),
+                    "MOJ": (Decimal("900000.00"), Decimal("127000.00"))}
+    ring_fenced = marts.execute("""SELECT sum(budget) FROM marts.funding_source_position
+                                   WHERE financial_year = ? AND ring_fenced""", [FY]).fetchone()[0]
+    assert ring_fenced == Decimal("900000.00")
+    total, headroom = marts.execute("""SELECT sum(budget), sum(headroom) FROM marts.funding_source_position
+                                       WHERE financial_year = ?""", [FY]).fetchone()
+    assert (total, headroom) == (Decimal("2400000.00"), Decimal("116000.00"))
+
+
+def test_pillars_sum_to_committed_plus_planned(marts) -> None:
+    total, share = marts.execute("""SELECT sum(total), sum(share_of_total) FROM marts.pillar_spend
+                                    WHERE financial_year = ?""", [FY]).fetchone()
+    assert total == Decimal("2284000.00")
+    assert abs(share - 1) <= Decimal("0.00001")
+    assert marts.execute("SELECT count(*) FROM marts.pillar_spend WHERE financial_year = ?", [FY]).fetchone()[0] == 4
+
+
+def test_money_is_decimal_in_every_mart(marts) -> None:
+    types = marts.execute("""SELECT table_name, column_name, data_type FROM information_schema.columns
+                             WHERE table_schema = 'marts' AND data_type IN ('DOUBLE', 'FLOAT', 'REAL')""").fetchall()
+    assert types == []
+
+
+def test_every_mart_has_several_years(marts) -> None:
+    years = {r[0] for r in marts.execute("SELECT DISTINCT financial_year FROM marts.commitments").fetchall()}
+    assert {"2018/19", "2019/20", "2020/21"} <= years
+
+
+def test_parquet_exports_match_marts(demo_run, marts) -> None:
+    data, _ = demo_run
+    for (name,) in marts.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall():
+        parquet = data / "marts" / f"{name}.parquet"
+        diff = marts.execute(f"""SELECT count(*) FROM (
+            (SELECT * FROM marts."{name}" EXCEPT ALL SELECT * FROM read_parquet('{parquet}'))
+            UNION ALL
+            (SELECT * FROM read_parquet('{parquet}') EXCEPT ALL SELECT * FROM marts."{name}"))""").fetchone()[0]
+        assert diff == 0, name
+
+
+def test_rerun_with_no_new_files_changes_no_figure(demo_run, marts) -> None:
+    data, _ = demo_run
+    before = marts.execute("SELECT sum(committed), sum(planned), sum(actual) FROM marts.fund_position").fetchone()
+    assert opcc(data, "demo").returncode == 0  # the same extracts land again
+    proc = opcc(data, "run")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    after = con.execute("SELECT sum(committed), sum(planned), sum(actual) FROM marts.fund_position").fetchone()
+    duplicates = con.execute("SELECT count(*) FROM marts.load_audit WHERE status = 'duplicate'").fetchone()[0]
+    con.close()
+    assert after == before
+    assert duplicates == 25
+
+
+def test_budget_short_by_10k_fails_and_is_not_published(demo_run, marts) -> None:
+    data, _ = demo_run
+    marts.close()
+    warehouse = data / "warehouse.duckdb"
+    digest = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    name = "dorset-opcc-priority-commissioning-budget-2019-20.csv"
+    lines = (Path(__file__).parents[2] / "seeds" / "demo" / "budgets" / name).read_text().splitlines()
+    # A corrected re-send of the 2019/20 budget with one PCC line £10,000 lower.
+    for i, line in enumerate(lines[1:], start=1):
+        if ",PCC," in line:
+            amount = Decimal(line.rsplit(",", 1)[1])
+            lines[i] = line.rsplit(",", 1)[0] + f",{amount - 10000:.2f}"
+            break
+    (data / "landing" / "budgets" / name).write_text("\n".join(lines) + "\n")
+    proc = opcc(data, "run")
+    assert proc.returncode != 0
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == digest
+    run_dirs = sorted(p for p in (data / "reports").iterdir() if p.is_dir() and p.name[:2] == "20")
+    checks = json.loads((run_dirs[-1] / "checks.json").read_text())
+    failed = [c for c in checks if c["status"] == "FAIL"]
+    assert failed and all("budget" in c["id"] for c in failed)
+    assert any(Decimal(c["difference"]).copy_abs() == Decimal("10000") for c in failed)
+    html = (data / "reports" / "index.html").read_text()
+    assert "10,000" in html and "NOT PUBLISHED" in html.upper()
+
+
+def test_netguard_would_catch_a_lookup(tmp_path: Path) -> None:
+    """The offline check above can fail: a process that looks up a public host is logged."""
+    log = tmp_path / "network.log"
+    env = {**os.environ, "OPCC_NETGUARD_LOG": str(log), "PYTHONPATH": str(NETGUARD)}
+    subprocess.run([sys.executable, "-c", "import socket\ntry: socket.getaddrinfo('example.com', 443)\nexcept OSError: pass"],
+                   env=env, check=True)
+    assert "example.com" in log.read_text()
