@@ -11,9 +11,11 @@ from opcc.feeds import Column, Feed, Kind
 # sit in threes, and more than two decimal places is refused rather than rounded.
 MONEY_RE = r"^(\()?(-)?(\d{1,3}(?:,\d{3})+|\d*)(\.\d{0,2})?(\))?(-)?$"
 DATE_FORMATS = [
-    "%d/%m/%Y", "%Y-%m-%d", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%b-%y", "%d %b %y", "%d/%m/%y",
-    "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d",
+    "%d/%m/%Y", "%Y-%m-%d", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%m-%Y", "%d.%m.%Y",
+    "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d",
 ]
+# Two-digit years are tried only when no four-digit reading works ('%Y' happily reads '19' as AD 19).
+SHORT_DATE_FORMATS = ["%d/%m/%y", "%d-%b-%y", "%d %b %y", "%d-%m-%y"]
 YEAR_RE = r"^(?:FY\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})$"
 TOTAL_RE = r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b"
 
@@ -28,9 +30,11 @@ CREATE OR REPLACE TEMP MACRO opcc_money_of(p) AS
               * CASE WHEN p.o <> '' OR p.s <> '' OR p.t <> '' THEN -1 ELSE 1 END
     END;
 CREATE OR REPLACE TEMP MACRO opcc_money(v) AS opcc_money_of(opcc_money_parts(v));
+CREATE OR REPLACE TEMP MACRO opcc_date_any(v) AS
+    CASE WHEN year(try_strptime(v, {DATE_FORMATS!r})) >= 1000 THEN try_strptime(v, {DATE_FORMATS!r})
+         ELSE try_strptime(v, {SHORT_DATE_FORMATS!r}) END;
 CREATE OR REPLACE TEMP MACRO opcc_date(v) AS
-    CASE WHEN year(try_strptime(v, {DATE_FORMATS!r})) BETWEEN 1990 AND 2100
-         THEN CAST(try_strptime(v, {DATE_FORMATS!r}) AS DATE) END;
+    CASE WHEN year(opcc_date_any(v)) BETWEEN 1990 AND 2100 THEN CAST(opcc_date_any(v) AS DATE) END;
 CREATE OR REPLACE TEMP MACRO opcc_year(v) AS
     CASE WHEN regexp_full_match(upper(v), '{YEAR_RE}')
           AND (CAST(regexp_extract(upper(v), '{YEAR_RE}', 2) AS INT)
