@@ -1,0 +1,50 @@
+{#-
+    Month spine covering whole financial years, from the first year with any data (ledger, budgets,
+    commitments, plans, receipts, awards, opening balances) to the last.
+-#}
+with bounds as (
+
+    select min(first_date) as first_date, max(last_date) as last_date
+    from (
+        select min(transaction_date) as first_date, max(transaction_date) as last_date from {{ ref('int_transactions_mapped') }}
+        union all
+        select min({{ financial_year_start_date('financial_year') }}), max({{ financial_year_start_date('financial_year') }}) from {{ ref('int_budgets_resolved') }}
+        union all
+        select min(start_date), max(end_date) from {{ ref('int_commitments_resolved') }}
+        union all
+        select min({{ financial_year_start_date('financial_year') }}), max({{ financial_year_start_date('financial_year') }}) from {{ ref('int_planned_projects_resolved') }}
+        union all
+        select min(receipt_date), max(receipt_date) from {{ ref('int_ppa_receipts_filtered') }}
+        union all
+        select min(award_date), max(award_date) from {{ ref('int_grant_awards_resolved') }}
+        union all
+        select min(as_at), max(as_at) from {{ ref('fund_opening_balances') }}
+    ) as dates
+
+),
+
+years as (
+
+    select
+        {{ financial_year_start_date(financial_year('first_date')) }} as first_month,
+        {{ financial_year_end_date(financial_year('last_date')) }} as last_day
+    from bounds
+    where first_date is not null
+
+),
+
+months as (
+
+    select {{ dbt.cast(dbt.dateadd('month', 'seq.n', 'years.first_month'), 'date') }} as month_start
+    from years
+    cross join {{ integer_sequence(10000) }} as seq
+    where seq.n <= {{ months_between('years.first_month', 'years.last_day') }}
+
+)
+
+select
+    month_start,
+    {{ dbt.cast(dbt.last_day('month_start', 'month'), 'date') }} as month_end,
+    {{ financial_year('month_start') }} as financial_year,
+    {{ months_between(financial_year_start_date(financial_year('month_start')), 'month_start') }} + 1 as financial_month_number
+from months

@@ -1,0 +1,19 @@
+with source as (
+
+    select * from {{ source('raw', 'quarantine') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.cast('file_id', dbt.type_bigint()) }} as file_id,
+        {{ dbt.cast('line_number', dbt.type_int()) }} as line_number,
+        column_name,
+        reason,
+        raw_text
+    from source
+
+)
+
+select * from renamed
