@@ -42,3 +42,13 @@ def test_cells():
     assert safe_cell(dt.date(2019, 4, 1)) == "2019-04-01"
     assert neutralise("=1+1") == "'=1+1"
     assert neutralise("Dorset") == "Dorset"
+
+
+def test_package_imports_without_great_expectations():
+    """DAG files import opcc: Great Expectations (5 s to import) must load only inside run_audit."""
+    import subprocess
+    import sys
+
+    code = "import sys, opcc.audit, opcc.report, opcc.csv_safe; print('great_expectations' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,342 @@
+"""Run the reconciliation checks on a build through a Great Expectations Checkpoint.
+
+Everything runs inside DuckDB on ONE connection that this module opens (build read-only, raw
+attached read-only as catalog `raw`, a temp table `audit_params`). GX gets that same connection
+through a SQL datasource whose engine hands it out (`creator`), and GX is told to keep one
+persistent connection for the duckdb dialect: otherwise GX fetches query results after closing the
+connection and duckdb-engine returns no rows (GX issue 11579).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from opcc import csv_safe
+from opcc.audit.data_docs import make_offline
+from opcc.audit.suites import Check, load_checks
+
+if TYPE_CHECKING:
+    from opcc.config import Settings
+
+log = logging.getLogger(__name__)
+
+FAILING_ROWS_INLINE = 20
+STATUS_PASS, STATUS_WARN, STATUS_FAIL = "PASS", "WARN", "FAIL"
+
+
+# -- the DuckDB connection --------------------------------------------------------------------
+
+def open_connection(build_db: Path, raw_db: Path | None, over_allocation_tolerance: Decimal) -> duckdb.DuckDBPyConnection:
+    """The build opened read-only, raw attached read-only as `raw`, and the audit parameters."""
+    con = duckdb.connect(str(build_db), read_only=True)
+    if raw_db is not None and Path(raw_db).exists():
+        escaped = str(raw_db).replace("'", "''")
+        con.execute(f"ATTACH '{escaped}' AS raw (READ_ONLY)")
+    else:
+        log.warning("raw database %s not found: checks that read raw will not run", raw_db)
+    con.execute(
+        "CREATE TEMP TABLE audit_params AS SELECT CAST(? AS DECIMAL(9,4)) AS over_allocation_tolerance",
+        [str(over_allocation_tolerance)],
+    )
+    return con
+
+
+# -- comparison rows ------------------------------------------------------------------------
+
+@dataclass
+class Compared:
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # every compared row, incl. `ok`
+    error: str | None = None
+
+    @property
+    def failing(self) -> list[dict[str, Any]]:
+        return [r for r in self.rows if not r.get("ok")]
+
+
+def run_comparison(con: duckdb.DuckDBPyConnection, check: Check) -> Compared:
+    try:
+        cur = con.execute(check.comparison_sql)
+        columns = [d[0] for d in cur.description]
+        rows = [dict(zip(columns, values, strict=True)) for values in cur.fetchall()]
+        return Compared(columns=columns, rows=rows)
+    except duckdb.Error as exc:
+        return Compared(error=f"{type(exc).__name__}: {exc}")
+
+
+# -- Great Expectations -------------------------------------------------------------------------
+
+@dataclass
+class GxOutcome:
+    success: bool | None  # None: GX could not evaluate the expectation
+    unexpected_count: int | None
+    error: str | None = None
+
+
+def _keep_duckdb_connection_persistent() -> None:
+    """Make GX keep one persistent SQLAlchemy connection for the duckdb dialect (GX issue 11579)."""
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine_module
+
+    class _DuckDBDialectName(str):
+        value = "duckdb"
+
+    dialects = engine_module._PERSISTED_CONNECTION_DIALECTS
+    if not any(str(getattr(d, "value", d)) == "duckdb" for d in dialects):
+        engine_module._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DuckDBDialectName("duckdb"))
+
+
+def validate_with_gx(
+    con: duckdb.DuckDBPyConnection, expectations_dir: Path, data_docs_dir: Path, skip: frozenset[str] = frozenset()
+) -> dict[str, GxOutcome]:
+    """Run every suite in `expectations_dir` through one Checkpoint; build Data Docs; outcome per check id.
+
+    Checks in `skip` (their SQL already failed on this connection) are left out: a failing statement
+    aborts the transaction GX holds open on its one persistent connection, and every later
+    expectation would then fail too.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    sink = io.StringIO()
+    # UnexpectedRowsExpectation prints a warning for queries without {batch}: these checks read the
+    # whole build deliberately (several tables each), so the prints are swallowed.
+    with contextlib.redirect_stdout(sink):
+        import duckdb_engine
+        import great_expectations as gx
+        from great_expectations.checkpoint import UpdateDataDocsAction
+        from great_expectations.core.expectation_suite import ExpectationSuite
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        _keep_duckdb_connection_persistent()
+        if data_docs_dir.exists():  # a rerun replaces the run's Data Docs rather than piling up
+            shutil.rmtree(data_docs_dir)
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        data_docs_dir.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(
+            site_name="local",
+            site_config={
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        datasource = context.data_sources.add_sql(
+            name="build",
+            connection_string="duckdb:///:memory:",  # never opened: the creator hands out `con`
+            kwargs={"creator": lambda: duckdb_engine.ConnectionWrapper(con), "pool_reset_on_return": None},
+        )
+        asset = datasource.add_query_asset(name="build", query="SELECT 1 AS build")
+        batch_definition = asset.add_batch_definition_whole_table("whole build")
+
+        from opcc.audit.suites import load_suite_files
+
+        validation_definitions = []
+        for suite_name, doc in load_suite_files(expectations_dir).items():
+            suite = ExpectationSuite(name=suite_name, meta=doc.get("meta", {}))
+            for exp in doc.get("expectations", []):
+                if exp.get("meta", {}).get("check_id") in skip:
+                    continue
+                suite.add_expectation(
+                    gx.expectations.UnexpectedRowsExpectation(
+                        unexpected_rows_query=exp["kwargs"]["unexpected_rows_query"],
+                        description=exp["kwargs"].get("description"),
+                        meta=exp.get("meta", {}),
+                    )
+                )
+            if not suite.expectations:
+                continue
+            suite = context.suites.add(suite)
+            validation_definitions.append(
+                context.validation_definitions.add(
+                    gx.ValidationDefinition(name=f"{suite_name} on build", data=batch_definition, suite=suite)
+                )
+            )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name="opcc_audit",
+                validation_definitions=validation_definitions,
+                actions=[UpdateDataDocsAction(name="update_data_docs", site_names=["local"])],
+                result_format={"result_format": "COMPLETE", "partial_unexpected_count": FAILING_ROWS_INLINE},
+            )
+        )
+        result = checkpoint.run()
+    make_offline(data_docs_dir)
+
+    outcomes: dict[str, GxOutcome] = {}
+    for suite_result in result.run_results.values():
+        for r in suite_result.results:
+            cid = r.expectation_config.meta.get("check_id")
+            exc = r.exception_info or {}
+            raised = [v for v in (exc.values() if isinstance(exc, dict) else []) if isinstance(v, dict) and v.get("raised_exception")]
+            if exc.get("raised_exception") or raised:
+                message = exc.get("exception_message") or (raised[0].get("exception_message") if raised else "unknown error")
+                outcomes[cid] = GxOutcome(success=None, unexpected_count=None, error=str(message))
+            else:
+                outcomes[cid] = GxOutcome(success=bool(r.success), unexpected_count=(r.result or {}).get("observed_value"))
+    return outcomes
+
+
+# -- results ------------------------------------------------------------------------------------
+
+def json_safe(value: Any) -> str | None:
+    """A value as a JSON-safe string (exact decimals, ISO dates); None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
+def _total(rows: list[dict[str, Any]], key: str) -> Decimal | None:
+    values = [_decimal(r.get(key)) for r in rows]
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    return sum(present, Decimal(0))
+
+
+def summarise(check: Check, compared: Compared) -> tuple[Decimal | int | None, Decimal | int | None, Decimal | int | None]:
+    """(expected, actual, difference) for the check as a whole, per its `summary` rule."""
+    failing = compared.failing
+    if check.summary == "count":
+        return 0, len(failing), len(failing)
+    rows = failing or compared.rows
+    if not rows:
+        return None, None, None
+    if check.summary == "first":
+        row = rows[0]
+        expected, actual = _decimal(row.get("expected")), _decimal(row.get("actual"))
+        difference = _decimal(row.get("difference"))
+    else:
+        expected, actual = _total(rows, "expected"), _total(rows, "actual")
+        difference = _total(rows, "difference")
+    if difference is None and expected is not None and actual is not None:
+        difference = actual - expected
+    return expected, actual, difference
+
+
+def _status(check: Check, passed: bool) -> str:
+    return STATUS_PASS if passed else check.severity
+
+
+def build_result(check: Check, compared: Compared, outcome: GxOutcome | None) -> dict[str, Any]:
+    error = compared.error or (outcome.error if outcome else "Great Expectations did not report this check")
+    failing = [{k: v for k, v in r.items() if k != "ok"} for r in compared.failing]
+    result: dict[str, Any] = {
+        "id": check.check_id,
+        "suite": check.suite,
+        "description": check.description,
+        "severity": check.severity,
+        "unit": check.unit,
+        "expected_label": check.expected_label,
+        "compared_rows": len(compared.rows),
+        # Every compared row (first 20), failing or not, so a PASS shows what was compared per year/file.
+        "compared": [{k: json_safe(v) for k, v in row.items()} for row in compared.rows[:FAILING_ROWS_INLINE]],
+    }
+    if error is not None:
+        # A check that cannot run cannot vouch for the build: it takes its severity.
+        result.update(
+            status=check.severity,
+            expected=None,
+            actual=None,
+            difference=None,
+            failing_rows_count=0,
+            failing_rows=[],
+            error=f"The check could not run: {error}",
+        )
+        return result
+    assert outcome is not None
+    passed = bool(outcome.success)
+    if outcome.unexpected_count is not None and outcome.unexpected_count != len(failing):
+        log.warning("%s: GX found %s failing rows, the comparison %s", check.check_id, outcome.unexpected_count, len(failing))
+    expected, actual, difference = summarise(check, compared)
+    result.update(
+        status=_status(check, passed),
+        expected=json_safe(expected),
+        actual=json_safe(actual),
+        difference=json_safe(difference),
+        failing_rows_count=len(failing),
+        failing_rows=[{k: json_safe(v) for k, v in row.items()} for row in failing[:FAILING_ROWS_INLINE]],
+        error=None,
+    )
+    return result
+
+
+def _numeric_columns(rows: list[dict[str, Any]]) -> set[str]:
+    numeric: set[str] = set()
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+                numeric.add(key)
+    return numeric
+
+
+def write_failures(run_dir: Path, check: Check, compared: Compared) -> Path | None:
+    failing = [{k: v for k, v in r.items() if k != "ok"} for r in compared.failing]
+    if not failing:
+        return None
+    header = [c for c in compared.columns if c != "ok"]
+    return csv_safe.write_csv(run_dir / "failures" / f"{check.check_id}.csv", header, failing, _numeric_columns(failing))
+
+
+def run_audit(settings: Settings, build_db: Path, run_dir: Path) -> list[dict[str, Any]]:
+    """Run every check on `build_db`; write `run_dir/checks.json`, `run_dir/failures/*.csv` and
+    GX Data Docs under `run_dir/data_docs/`; return the checks (see checks.json)."""
+    build_db, run_dir = Path(build_db), Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not build_db.exists():
+        raise FileNotFoundError(f"build database {build_db} does not exist")
+    expectations_dir = settings.expectations_dir
+    checks = load_checks(expectations_dir)
+    con = open_connection(build_db, settings.raw_db, settings.over_allocation_tolerance)
+    try:
+        compared = {c.check_id: run_comparison(con, c) for c in checks}
+        try:
+            broken = frozenset(cid for cid, comp in compared.items() if comp.error is not None)
+            outcomes = validate_with_gx(con, expectations_dir, run_dir / "data_docs", skip=broken)
+        except Exception as exc:  # GX itself broke: every check reports it rather than vanishing
+            log.exception("Great Expectations checkpoint failed")
+            outcomes = {c.check_id: GxOutcome(None, None, f"Great Expectations checkpoint failed: {exc}") for c in checks}
+    finally:
+        with contextlib.suppress(Exception):
+            con.close()
+
+    results = []
+    failures_dir = run_dir / "failures"
+    if failures_dir.exists():
+        for old in failures_dir.glob("*.csv"):
+            old.unlink()
+    for check in checks:
+        result = build_result(check, compared[check.check_id], outcomes.get(check.check_id))
+        path = write_failures(run_dir, check, compared[check.check_id]) if result["status"] != STATUS_PASS else None
+        result["failures_csv"] = f"failures/{path.name}" if path else None
+        results.append(result)
+    (run_dir / "checks.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results

@@ -1,0 +1,77 @@
+"""What the report reads from the build's marts (read-only; marts are tables, no raw attach needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+
+@dataclass
+class MartData:
+    years: list[str] = field(default_factory=list)  # financial years shown, in display order
+    control_years: set[str] = field(default_factory=set)
+    fund_position: list[dict[str, Any]] = field(default_factory=list)
+    funding_source_position: list[dict[str, Any]] = field(default_factory=list)
+    commitments: list[dict[str, Any]] = field(default_factory=list)
+    pillar_spend: list[dict[str, Any]] = field(default_factory=list)
+    priority_funds: list[dict[str, Any]] = field(default_factory=list)  # fund_code, fund_name (table 3.1 rows)
+    missing: list[str] = field(default_factory=list)  # relations that could not be read
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cur = con.execute(sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def _try(con: duckdb.DuckDBPyConnection, data: MartData, name: str, sql: str) -> list[dict[str, Any]]:
+    try:
+        return _rows(con, sql)
+    except duckdb.Error:
+        data.missing.append(name)
+        return []
+
+
+def fy_start(year: str) -> int:
+    try:
+        return int(str(year)[:4])
+    except ValueError:
+        return 0
+
+
+def read_marts(build_db: Path, prefer_year: str | None = None) -> MartData:
+    """The marts the report shows. Years: `prefer_year` (the run's financial year) first when present,
+    then years with approved budget controls, then the rest; latest first within each group."""
+    data = MartData()
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        data.fund_position = _try(con, data, "marts.fund_position",
+            "SELECT * FROM marts.fund_position ORDER BY financial_year DESC, funding_source_code, fund_code")
+        data.funding_source_position = _try(con, data, "marts.funding_source_position",
+            "SELECT * FROM marts.funding_source_position ORDER BY financial_year DESC, funding_source_code")
+        data.commitments = _try(con, data, "marts.commitments",
+            "SELECT * FROM marts.commitments ORDER BY financial_year DESC, status, fund_code, commitment_id")
+        data.pillar_spend = _try(con, data, "marts.pillar_spend",
+            "SELECT * FROM marts.pillar_spend ORDER BY financial_year DESC, total DESC, pillar_code")
+        controls = _try(con, data, "reference.budget_controls",
+            "SELECT DISTINCT financial_year FROM reference.budget_controls")
+        data.control_years = {r["financial_year"] for r in controls}
+        data.priority_funds = _try(con, data, "reference.funds",
+            "SELECT fund_code, fund_name FROM reference.funds WHERE scheme = 'Priority Commissioning' ORDER BY fund_code")
+    if not data.priority_funds:  # fall back to the funds the commitments name
+        seen: dict[str, str] = {}
+        for c in data.commitments:
+            if c.get("fund_code") and c["fund_code"] not in seen:
+                seen[c["fund_code"]] = c.get("fund_name") or c["fund_code"]
+        data.priority_funds = [{"fund_code": k, "fund_name": v} for k, v in sorted(seen.items())]
+    years = {r["financial_year"] for r in data.commitments + data.fund_position + data.funding_source_position + data.pillar_spend}
+    years.discard(None)
+    with_controls = sorted((y for y in years if y in data.control_years), key=fy_start, reverse=True)
+    others = sorted((y for y in years if y not in data.control_years), key=fy_start, reverse=True)
+    data.years = with_controls + others
+    if prefer_year in data.years:
+        data.years.remove(prefer_year)
+        data.years.insert(0, prefer_year)
+    return data
