@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,13 +87,60 @@ def latest_dag_run(settings: Settings) -> DagRunOutcome | None:
     return DagRunOutcome(row[0], row[1], tasks)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def execution_api(settings: Settings, env: dict[str, str]) -> Iterator[None]:
+    """An Airflow API server on loopback for the run's lifetime: LocalExecutor workers report to it."""
+    port = _free_port()
+    env.update({
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),  # per run, never stored
+    })
+    log = (settings.airflow_home / "logs" / "api-server.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    exe = Path(sys.executable).with_name("airflow")
+    with log.open("ab") as out:
+        server = subprocess.Popen([str(exe), "api-server", "--host", "127.0.0.1", "--port", str(port),
+                                   "--apps", "execution", "--workers", "1"],
+                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"the Airflow API server stopped (exit {server.returncode}); see {log}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the Airflow API server did not start within 120 s; see {log}") from None
+                time.sleep(0.5)
+        yield
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4) -> DagRunOutcome:
-    """One real DagRun of the nightly DAG (`airflow dags test`), recorded in the metadata database."""
+    """One real DagRun of the nightly DAG (`airflow dags test`), recorded in the metadata database.
+
+    With `use_executor`, tasks run as the scheduler would run them: each in its own process under
+    the LocalExecutor (up to `parallelism` at once), reporting to a loopback API server."""
     ensure_airflow(settings)
-    args = ["dags", "test", DAG_ID]
+    env = airflow_env(settings, parallelism=parallelism)
     if use_executor:
-        args.append("--use-executor")
-    proc = _airflow(settings, *args, env=airflow_env(settings, parallelism=parallelism))
+        with execution_api(settings, env):
+            proc = _airflow(settings, "dags", "test", DAG_ID, "--use-executor", env=env)
+    else:
+        proc = _airflow(settings, "dags", "test", DAG_ID, env=env)
     outcome = latest_dag_run(settings)
     if outcome is None:
         raise RuntimeError(f"airflow dags test exited {proc.returncode} without recording a DagRun")

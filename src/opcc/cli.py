@@ -99,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     rb.add_argument("--list", action="store_true", help="list the versions kept")
     rb.set_defaults(func=cmd_rollback)
 
+    from opcc import synth
+
+    sy = sub.add_parser("synth", help="generate realistic extracts at any scale (deterministic)")
+    synth.add_arguments(sy)
+    sy.set_defaults(func=lambda settings, args: synth.run(args))
+
     ui = sub.add_parser("ui", help=cmd_ui.__doc__)
     ui.add_argument("--port", type=int, default=8080)
     ui.set_defaults(func=cmd_ui)

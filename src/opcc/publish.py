@@ -71,6 +71,9 @@ def export_parquet(db: Path, out_dir: Path) -> list[Path]:
 def publish(settings: Settings, build_db: Path) -> Path:
     """Make `build_db` the warehouse BI reads; keep the one it replaces as a version."""
     finalise_build(build_db)
+    # Exported from the build itself: a process that has the old warehouse open would otherwise be
+    # handed its cached old database when it opens the same path again.
+    export_parquet(build_db, settings.marts_dir)
     versions = settings.versions_dir
     versions.mkdir(parents=True, exist_ok=True)
     warehouse = settings.warehouse_db
@@ -78,11 +81,11 @@ def publish(settings: Settings, build_db: Path) -> Path:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         os.link(warehouse, versions / f"warehouse-{stamp}.duckdb")
     os.chmod(build_db, 0o444)  # read-only for everyone: BI never writes to it
+    _fsync(build_db)
     os.replace(build_db, warehouse)
-    _fsync_dir(warehouse.parent)
+    _fsync(warehouse.parent)
     for old in list_versions(settings)[settings.keep_versions:]:
         old.unlink()
-    export_parquet(warehouse, settings.marts_dir)
     return warehouse
 
 
@@ -102,17 +105,18 @@ def rollback(settings: Settings, version: str | None = None) -> Path:
         raise FileNotFoundError(f"no version matching {version!r}; have: {', '.join(v.name for v in versions)}")
     tmp = settings.warehouse_db.with_name(".rollback.duckdb")
     shutil.copyfile(chosen, tmp)
+    export_parquet(tmp, settings.marts_dir)
     os.chmod(tmp, 0o444)
     if settings.warehouse_db.exists():
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         os.link(settings.warehouse_db, settings.versions_dir / f"warehouse-{stamp}.duckdb")
     os.replace(tmp, settings.warehouse_db)
-    _fsync_dir(settings.warehouse_db.parent)
-    export_parquet(settings.warehouse_db, settings.marts_dir)
+    _fsync(settings.warehouse_db.parent)
     return chosen
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file, or a directory's entries (so a rename survives a power cut)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from smtp_sink import SmtpSink
+
 pytestmark = pytest.mark.e2e
 
 OPCC = str(Path(sys.executable).with_name("opcc"))
@@ -25,8 +27,8 @@ FY = "2019/20"
 NETGUARD = Path(__file__).parent / "netguard"
 
 
-def opcc(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OPCC_DATA_DIR": str(data), "OPCC_NETGUARD_LOG": str(data.parent / "network.log"),
+def opcc(data: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**extra_env, **os.environ, "OPCC_DATA_DIR": str(data), "OPCC_NETGUARD_LOG": str(data.parent / "network.log"),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH")]))}
     # The run must turn telemetry off by itself: drop any opt-out the caller's shell may carry.
     for var in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS", "GX_ANALYTICS_ENABLED"):
@@ -116,9 +118,31 @@ def test_money_is_decimal_in_every_mart(marts) -> None:
     assert types == []
 
 
-def test_every_mart_has_several_years(marts) -> None:
-    years = {r[0] for r in marts.execute("SELECT DISTINCT financial_year FROM marts.commitments").fetchall()}
+@pytest.mark.parametrize("mart", ["fund_position", "funding_source_position", "commitments", "pillar_spend",
+                                  "community_grant_fund", "budget_vs_actual", "spend_transactions"])
+def test_every_mart_has_several_years(marts, mart: str) -> None:
+    years = {r[0] for r in marts.execute(f"SELECT DISTINCT financial_year FROM marts.{mart}").fetchall()}
     assert {"2018/19", "2019/20", "2020/21"} <= years
+
+
+def test_recommissioning_flags_victims_then_sarc(marts) -> None:
+    due = marts.execute("""SELECT financial_year, provider FROM marts.commitments
+                           WHERE recommissioning_due AND (provider ILIKE '%victim support%' OR provider ILIKE '%G4S%')
+                           ORDER BY 1""").fetchall()
+    assert [(y, "G4S" if "G4S" in p else "Victim Support") for y, p in due] == [
+        ("2019/20", "Victim Support"), ("2020/21", "G4S")]
+
+
+def test_budget_vs_actual_equals_loaded_transactions_to_the_penny(marts) -> None:
+    actual = marts.execute("SELECT sum(actual) FROM marts.budget_vs_actual").fetchone()[0]
+    loaded = marts.execute("""SELECT sum(loaded_amount) FROM marts.load_audit
+                              WHERE feed = 'transactions' AND status = 'loaded'""").fetchone()[0]
+    assert actual == loaded
+    per_year = marts.execute("""SELECT b.financial_year, b.actual, s.amount FROM
+        (SELECT financial_year, sum(actual) AS actual FROM marts.budget_vs_actual GROUP BY 1) b
+        JOIN (SELECT financial_year, sum(amount) AS amount FROM marts.spend_transactions GROUP BY 1) s
+        USING (financial_year)""").fetchall()
+    assert len(per_year) >= 3 and all(a == b for _, a, b in per_year)
 
 
 def test_parquet_exports_match_marts(demo_run, marts) -> None:
@@ -135,20 +159,44 @@ def test_parquet_exports_match_marts(demo_run, marts) -> None:
 def test_rerun_with_no_new_files_changes_no_figure(demo_run, marts) -> None:
     data, _ = demo_run
     before = marts.execute("SELECT sum(committed), sum(planned), sum(actual) FROM marts.fund_position").fetchone()
+    # DuckDB caches an open database per path within a process: close it to see the new file.
+    marts.close()
     assert opcc(data, "demo").returncode == 0  # the same extracts land again
+    # ... with an HTML page saved as .csv among them: rejected, and the night carries on.
+    (data / "landing" / "transactions" / "spend-2020-04.csv").write_text(
+        "<!DOCTYPE html><html><body>Your session has expired</body></html>\n")
     proc = opcc(data, "run")
     assert proc.returncode == 0, proc.stdout[-3000:]
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     after = con.execute("SELECT sum(committed), sum(planned), sum(actual) FROM marts.fund_position").fetchone()
-    duplicates = con.execute("SELECT count(*) FROM marts.load_audit WHERE status = 'duplicate'").fetchone()[0]
+    statuses = dict(con.execute("SELECT status, count(*) FROM marts.load_audit GROUP BY 1").fetchall())
     con.close()
     assert after == before
-    assert duplicates == 25
+    assert statuses == {"loaded": 25, "duplicate": 25, "rejected": 1}
+    html = (data / "reports" / "index.html").read_text()
+    assert "spend-2020-04.csv" in html and "HTML" in html
+    assert list((data / "quarantine" / "transactions").glob("*-spend-2020-04.csv"))
 
 
-def test_budget_short_by_10k_fails_and_is_not_published(demo_run, marts) -> None:
+def test_changed_contract_value_keeps_its_previous_snapshot_version(demo_run) -> None:
     data, _ = demo_run
-    marts.close()
+    name = "dorset-opcc-commitments-register.csv"
+    text = (Path(__file__).parents[2] / "seeds" / "demo" / "commitments" / name).read_text()
+    assert ",31/10/2019,504000.00" in text  # Victim Support's contract
+    (data / "landing" / "commitments" / name).write_text(text.replace(",31/10/2019,504000.00", ",31/10/2019,516000.00"))
+    proc = opcc(data, "run")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    versions = con.execute("""SELECT annual_value, dbt_valid_to IS NULL FROM snapshots.commitments_snapshot
+                              WHERE commitment_id = 'DOR-C-0101' ORDER BY dbt_valid_from""").fetchall()
+    superseded = con.execute("SELECT count(*) FROM marts.load_audit WHERE status = 'superseded'").fetchone()[0]
+    con.close()
+    assert versions == [(Decimal("504000.00"), False), (Decimal("516000.00"), True)]
+    assert superseded == 1
+
+
+def test_budget_short_by_10k_fails_and_is_not_published(demo_run) -> None:
+    data, _ = demo_run
     warehouse = data / "warehouse.duckdb"
     digest = hashlib.sha256(warehouse.read_bytes()).hexdigest()
     name = "dorset-opcc-priority-commissioning-budget-2019-20.csv"
@@ -160,8 +208,15 @@ def test_budget_short_by_10k_fails_and_is_not_published(demo_run, marts) -> None
             lines[i] = line.rsplit(",", 1)[0] + f",{amount - 10000:.2f}"
             break
     (data / "landing" / "budgets" / name).write_text("\n".join(lines) + "\n")
-    proc = opcc(data, "run")
+    (data / "opcc.toml").write_text('alert_email = "treasurer@opcc.test"\n')
+    with SmtpSink() as smtp:
+        proc = opcc(data, "run", AIRFLOW__SMTP__SMTP_HOST="127.0.0.1", AIRFLOW__SMTP__SMTP_PORT=str(smtp.port))
     assert proc.returncode != 0
+    [mail] = smtp.messages
+    assert mail["To"] == "treasurer@opcc.test"
+    body = mail.get_payload(decode=True).decode()
+    assert "budget.priority_commissioning_total" in body and "-10000.00" in body
+    assert str(data / "reports") in body
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == digest
     run_dirs = sorted(p for p in (data / "reports").iterdir() if p.is_dir() and p.name[:2] == "20")
     checks = json.loads((run_dirs[-1] / "checks.json").read_text())

@@ -1,0 +1,491 @@
+"""`make bench` (`python -m opcc.bench`): the warehouse's speed and memory on this machine, in one run.
+
+Measures, each step as a child process with its own fresh `OPCC_DATA_DIR` under the work directory:
+
+- synth     `opcc synth` of N transaction lines (default 10,000,000) and of one new day (30,000);
+- floor     DuckDB's own `CREATE TABLE t AS SELECT * FROM read_csv(file)` of that transactions file;
+- ingest    `opcc ingest --feed transactions file` into a fresh raw database, and its ratio to the floor;
+- nightly   the synth extracts landed, then `opcc run` (ingest, dbt, GX, publish, report via Airflow);
+- incremental  one new day landed after that, then `opcc run` again;
+- dag_parse the nightly DAG file parsed into a DagBag in a process where Airflow is already imported
+            (and the cold import of Airflow itself);
+- demo      `opcc demo` then `opcc run` on the bundled demo extracts.
+
+Peak memory is the largest sum of RSS over the child's whole process tree (sampled from /proc every
+0.1 s), with the largest single process (getrusage via wait4) beside it. A step that fails is
+recorded with its exit code and the tail of its log, and the benchmark carries on.
+Prints a table (figure, target, PASS/MISS) and writes JSON (default `$OPCC_DATA_DIR/bench/bench.json`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opcc.config import PROJECT_ROOT, data_dir_from_env, offline_environment
+
+GIB = 1 << 30
+PAGE = os.sysconf("SC_PAGE_SIZE")
+STEPS = ("synth", "floor", "ingest", "nightly", "incremental", "dag_parse", "demo")
+
+
+# -- measuring a child process tree ---------------------------------------------------------------
+
+@dataclass
+class Measured:
+    command: list[str]
+    seconds: float
+    returncode: int
+    peak_tree_rss: int  # bytes, largest sampled sum over the process tree
+    peak_proc_rss: int  # bytes, largest single process in the tree (ru_maxrss)
+    log: str
+    stdout_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid ... ; comm may hold spaces and parentheses
+        rest = stat[stat.rfind(b")") + 2:].split()
+        kids.setdefault(int(rest[1]), []).append(int(entry.name))
+    return kids
+
+
+def _tree_rss(root: int) -> int:
+    kids = _children_map()
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(kids.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def measure(command: list[str], env: dict[str, str], log: Path, cwd: Path | None = None,
+            interval: float = 0.1) -> Measured:
+    """Run `command`, timing it and sampling the RSS of its process tree until it exits."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_rss(proc.pid))
+                done.wait(interval)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    max_proc = usage.ru_maxrss * 1024  # KiB on Linux
+    return Measured(command, seconds, proc.returncode, max(peak, max_proc), max_proc, str(log),
+                    "\n".join(text.rstrip().splitlines()[-15:]))
+
+
+# -- results --------------------------------------------------------------------------------------
+
+@dataclass
+class Figure:
+    step: str
+    name: str
+    value: float | None
+    unit: str
+    target: str = ""
+    passed: bool | None = None  # None: no target, or not measured
+    peak_tree_rss: int | None = None
+    peak_proc_rss: int | None = None
+    returncode: int | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        if self.returncode not in (None, 0):
+            return "FAILED"
+        if self.passed is None:
+            return "-" if self.value is not None else "n/a"
+        return "PASS" if self.passed else "MISS"
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import duckdb
+
+    return {"cores": os.cpu_count(), "memory_bytes": mem, "cpu_model": model, "python": platform.python_version(),
+            "platform": platform.platform(), "duckdb": duckdb.__version__, "hostname": platform.node(),
+            "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
+def _gib(n: int | None) -> str:
+    return "-" if n is None else f"{n / GIB:.2f} GiB"
+
+
+def print_table(info: dict[str, Any], figures: list[Figure], out=sys.stdout) -> None:
+    print(f"\nmachine: {info['cores']} cores, {info['memory_bytes'] / GIB:.1f} GiB, {info['cpu_model']}"
+          f" (Python {info['python']}, DuckDB {info['duckdb']})", file=out)
+    rows = [("measurement", "value", "target", "result", "peak RSS tree", "peak RSS proc", "exit")]
+    for f in figures:
+        if f.value is None:
+            value = "-"
+        elif f.unit == "s":
+            value = f"{f.value:.2f} s"
+        elif f.unit == "x":
+            value = f"{f.value:.2f}x"
+        elif f.unit == "%":
+            value = f"{f.value:.1f}%"
+        elif f.unit == "GiB":
+            value = f"{f.value:.2f} GiB"
+        else:
+            value = f"{f.value:,.0f} {f.unit}"
+        rows.append((f.name, value, f.target or "-", f.verdict, _gib(f.peak_tree_rss), _gib(f.peak_proc_rss),
+                     "-" if f.returncode is None else str(f.returncode)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for n, r in enumerate(rows):
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))), file=out)
+        if n == 0:
+            print("  ".join("-" * w for w in widths), file=out)
+    notes = [f for f in figures if f.note]
+    if notes:
+        print("", file=out)
+        for f in notes:
+            print(f"- {f.name}: {f.note}", file=out)
+
+
+# -- the benchmark --------------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, work: Path, rows: int, day_rows: int, seed: int, steps: set[str]) -> None:
+        self.work = work
+        self.rows = rows
+        self.day_rows = day_rows
+        self.seed = seed
+        self.steps = steps
+        self.figures: list[Figure] = []
+        self.python = sys.executable
+        from opcc.synth import HISTORY_END
+
+        self.day = HISTORY_END + dt.timedelta(days=1)
+
+    # paths
+    @property
+    def synth_dir(self) -> Path:
+        return self.work / "synth"
+
+    @property
+    def day_dir(self) -> Path:
+        return self.work / "synth-day"
+
+    def env(self, data_dir: Path | None = None) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(offline_environment())
+        if data_dir is not None:
+            env["OPCC_DATA_DIR"] = str(data_dir)
+        return env
+
+    def opcc(self, data_dir: Path, *args: str) -> list[str]:
+        return [self.python, "-m", "opcc.cli", "--data-dir", str(data_dir), *args]
+
+    def log(self, name: str) -> Path:
+        return self.work / "logs" / f"{name}.log"
+
+    def add(self, fig: Figure) -> Figure:
+        self.figures.append(fig)
+        status = fig.verdict if fig.value is not None or fig.returncode else "skipped"
+        shown = "-" if fig.value is None else f"{fig.value:.2f} {fig.unit}"
+        print(f"[bench] {fig.name}: {shown} ({status})", flush=True)
+        return fig
+
+    def step(self, step: str, name: str, m: Measured, target: str = "", limit: float | None = None,
+             note: str = "") -> Figure:
+        fig = Figure(step, name, m.seconds, "s", target, None, m.peak_tree_rss, m.peak_proc_rss, m.returncode,
+                     note, {"command": " ".join(m.command), "log": m.log})
+        if not m.ok:
+            fig.note = (note + "; " if note else "") + f"exit {m.returncode}, see {m.log}"
+            fig.extra["log_tail"] = m.stdout_tail
+        elif limit is not None:
+            fig.passed = m.seconds <= limit
+        return self.add(fig)
+
+    def transactions_file(self) -> Path | None:
+        files = sorted((self.synth_dir / "transactions").glob("*.csv"))
+        return files[0] if files else None
+
+    # steps
+    def run_synth(self) -> None:
+        shutil.rmtree(self.synth_dir, ignore_errors=True)
+        shutil.rmtree(self.day_dir, ignore_errors=True)
+        m = measure([self.python, "-m", "opcc.synth", "--rows", str(self.rows), "--out", str(self.synth_dir),
+                     "--seed", str(self.seed)], self.env(), self.log("synth"))
+        tx = self.transactions_file()
+        size = tx.stat().st_size if tx else 0
+        fig = self.step("synth", f"synth {self.rows:,} lines", m, "< 60 s", 60.0,
+                        note=f"{size / 1e6:,.0f} MB transactions file" if tx else "")
+        fig.extra["transactions_bytes"] = size
+        m = measure([self.python, "-m", "opcc.synth", "--rows", str(self.day_rows), "--out", str(self.day_dir),
+                     "--seed", str(self.seed), "--day", self.day.isoformat()], self.env(), self.log("synth-day"))
+        self.step("synth", f"synth one day ({self.day_rows:,} lines)", m)
+
+    def run_floor(self) -> Figure | None:
+        tx = self.transactions_file()
+        if tx is None:
+            return self.add(Figure("floor", "floor: DuckDB read_csv", None, "s", note="no transactions file"))
+        folder = self.work / "floor"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        script = (
+            "import json, sys, time\n"
+            "t0 = time.perf_counter()\n"
+            "import duckdb\n"
+            "con = duckdb.connect(sys.argv[2])\n"
+            "t1 = time.perf_counter()\n"
+            "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]])\n"
+            "t2 = time.perf_counter()\n"
+            "n = con.execute('SELECT count(*) FROM t').fetchone()[0]\n"
+            "con.close()\n"
+            "print(json.dumps({'import_s': t1 - t0, 'read_csv_s': t2 - t1, 'rows': n}))\n"
+        )
+        m = measure([self.python, "-c", script, str(tx), str(folder / "floor.duckdb")], self.env(), self.log("floor"))
+        fig = self.step("floor", "floor: DuckDB read_csv (process)", m, note="")
+        if m.ok:
+            inner = json.loads(m.stdout_tail.splitlines()[-1])
+            fig.extra.update(inner)
+            fig.note = f"read_csv itself {inner['read_csv_s']:.2f} s for {inner['rows']:,} rows"
+        shutil.rmtree(folder, ignore_errors=True)
+        return fig
+
+    def run_ingest(self, floor: Figure | None) -> None:
+        tx = self.transactions_file()
+        if tx is None:
+            self.add(Figure("ingest", "opcc ingest transactions", None, "s", note="no transactions file"))
+            return
+        data = self.work / "ingest"
+        shutil.rmtree(data, ignore_errors=True)
+        m = measure(self.opcc(data, "ingest", "--feed", "transactions", str(tx)), self.env(data),
+                    self.log("ingest"))
+        fig = self.step("ingest", "opcc ingest transactions", m)
+        if m.stdout_tail:
+            fig.extra["output"] = m.stdout_tail.splitlines()[-1]
+        if m.ok and "LOADED" not in m.stdout_tail:
+            fig.note = "did not report LOADED: " + m.stdout_tail.splitlines()[-1][:200]
+        if floor is not None and floor.value and m.ok:
+            ratio = m.seconds / floor.value
+            self.add(Figure("ingest", "ingest / floor", ratio, "x", "<= 1.30x", ratio <= 1.30))
+        shutil.rmtree(data, ignore_errors=True)
+
+    def _land(self, source: Path, data: Path) -> int:
+        """Put synth extracts in landing/<feed>/ (hard links where possible: landing is moved, not copied)."""
+        count = 0
+        for feed_dir in sorted(p for p in source.iterdir() if p.is_dir()):
+            target = data / "landing" / feed_dir.name
+            target.mkdir(parents=True, exist_ok=True)
+            for f in sorted(feed_dir.glob("*.csv")):
+                dst = target / f.name
+                try:
+                    os.link(f, dst)
+                except OSError:
+                    shutil.copy2(f, dst)
+                count += 1
+        return count
+
+    def run_nightly(self, incremental: bool) -> None:
+        data = self.work / "nightly"
+        shutil.rmtree(data, ignore_errors=True)
+        if not (self.synth_dir / "transactions").is_dir():
+            self.add(Figure("nightly", "nightly full run", None, "s", note="no synth extracts"))
+            return
+        self._land(self.synth_dir, data)
+        m = measure(self.opcc(data, "run"), self.env(data), self.log("nightly-full"))
+        full = self.step("nightly", f"nightly full run ({self.rows:,} lines)", m, "<= 90 s", 90.0)
+        self.add(Figure("nightly", "nightly full run peak RSS", m.peak_tree_rss / GIB, "GiB", "< 2 GiB",
+                        m.peak_tree_rss < 2 * GIB if m.ok else None, returncode=m.returncode))
+        if not incremental:
+            return
+        if not (self.day_dir / "transactions").is_dir():
+            self.add(Figure("incremental", "incremental run", None, "s", note="no day extract"))
+            return
+        self._land(self.day_dir, data)
+        m = measure(self.opcc(data, "run"), self.env(data), self.log("nightly-incremental"))
+        inc = self.step("incremental", f"incremental run (+{self.day_rows:,} lines)", m, "<= 20 s", 20.0)
+        if m.ok and full.returncode == 0 and full.value:
+            share = 100 * m.seconds / full.value
+            self.add(Figure("incremental", "incremental / full", share, "%", "<= 25%", share <= 25))
+        elif not m.ok or full.returncode:
+            inc.note = (inc.note + "; " if inc.note else "") + "no ratio: a run failed"
+
+    def run_dag_parse(self) -> None:
+        data = self.work / "dagparse"
+        shutil.rmtree(data, ignore_errors=True)
+        from opcc.airflow_runner import airflow_env
+        from opcc.config import load_settings
+
+        settings = load_settings(data)
+        settings.airflow_home.mkdir(parents=True, exist_ok=True)
+        env = airflow_env(settings)
+        script = (
+            "import json, sys, time\n"
+            "t0 = time.perf_counter()\n"
+            "import airflow\n"
+            "try:\n"
+            "    from airflow.dag_processing.dagbag import DagBag\n"
+            "except ImportError:\n"
+            "    from airflow.models.dagbag import DagBag\n"
+            "t1 = time.perf_counter()\n"
+            "runs = []\n"
+            "for _ in range(3):\n"
+            "    s = time.perf_counter()\n"
+            "    try:\n"
+            "        bag = DagBag(dag_folder=sys.argv[1], include_examples=False)\n"
+            "    except TypeError:  # Airflow 3.3's DagBag has no examples to leave out\n"
+            "        bag = DagBag(dag_folder=sys.argv[1])\n"
+            "    runs.append(time.perf_counter() - s)\n"
+            "stats = [{'file': str(st.file), 'duration_s': st.duration.total_seconds(), 'dags': st.dag_num,\n"
+            "          'tasks': st.task_num} for st in bag.dagbag_stats]\n"
+            "print(json.dumps({'import_s': t1 - t0, 'parse_s': runs, 'stats': stats,\n"
+            "                  'dags': sorted(bag.dag_ids), 'errors': {k: v[:500] for k, v in bag.import_errors.items()}}))\n"
+        )
+        m = measure([self.python, "-c", script, str(settings.dags_dir)], env, self.log("dag-parse"))
+        if not m.ok:
+            self.step("dag_parse", "DAG file parse", m, "< 1 s")
+            return
+        info = json.loads(m.stdout_tail.splitlines()[-1])
+        # The first DagBag pays for importing what the DAG file imports; later ones show a parse as
+        # the DAG processor (which has those modules loaded) does it.
+        first, warm = info["parse_s"][0], min(info["parse_s"][1:])
+        per_file = max((s["duration_s"] for s in info["stats"]), default=None)
+        note = f"dags {', '.join(info['dags']) or 'none'}"
+        if info["errors"]:
+            note += f"; import errors: {info['errors']}"
+        ok = bool(info["dags"]) and not info["errors"]
+        self.add(Figure("dag_parse", "Airflow cold import", info["import_s"], "s",
+                        peak_tree_rss=m.peak_tree_rss, peak_proc_rss=m.peak_proc_rss, returncode=m.returncode))
+        self.add(Figure("dag_parse", "DAG parse, first (Airflow imported)", first, "s", "< 1 s",
+                        first < 1.0 and ok, note=note, extra=info))
+        self.add(Figure("dag_parse", "DAG parse, warm (DagBag per-file)", per_file if per_file is not None else warm,
+                        "s", "< 1 s", (warm < 1.0) and ok))
+        shutil.rmtree(data, ignore_errors=True)
+
+    def run_demo(self) -> None:
+        data = self.work / "demo"
+        shutil.rmtree(data, ignore_errors=True)
+        m1 = measure(self.opcc(data, "demo"), self.env(data), self.log("demo-land"))
+        if not m1.ok:
+            self.step("demo", "demo: opcc demo", m1)
+            return
+        m2 = measure(self.opcc(data, "run"), self.env(data), self.log("demo-run"))
+        combined = Measured(m2.command, m1.seconds + m2.seconds, m2.returncode,
+                            max(m1.peak_tree_rss, m2.peak_tree_rss), max(m1.peak_proc_rss, m2.peak_proc_rss),
+                            m2.log, m2.stdout_tail)
+        self.step("demo", "demo: opcc demo + opcc run", combined, "<= 60 s", 60.0)
+
+    def run(self) -> list[Figure]:
+        want = self.steps.__contains__
+        if want("synth"):
+            self.run_synth()
+        floor = self.run_floor() if want("floor") else None
+        if want("ingest"):
+            self.run_ingest(floor)
+        if want("nightly") or want("incremental"):
+            self.run_nightly(incremental=want("incremental"))
+        if want("dag_parse"):
+            self.run_dag_parse()
+        if want("demo"):
+            self.run_demo()
+        return self.figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    bench_dir = data_dir_from_env() / "bench"
+    parser = argparse.ArgumentParser(prog="python -m opcc.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000_000, help="transaction lines (default 10,000,000)")
+    parser.add_argument("--day-rows", type=int, default=30_000, help="lines of the new day (default 30,000)")
+    parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--work-dir", type=Path, default=bench_dir / "work",
+                        help=f"scratch directory, emptied first (default {bench_dir / 'work'})")
+    parser.add_argument("--json", type=Path, default=bench_dir / "bench.json", help="where to write the results")
+    parser.add_argument("--steps", default=",".join(STEPS),
+                        help=f"comma-separated subset of {','.join(STEPS)} (default: all; floor and ingest "
+                             "reuse the synth files already in the work dir when synth is left out)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory afterwards")
+    args = parser.parse_args(argv)
+    steps = {s.strip() for s in args.steps.split(",") if s.strip()}
+    unknown = steps - set(STEPS)
+    if unknown:
+        parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
+    work = args.work_dir.resolve()
+    if "synth" in steps:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.update(offline_environment())
+
+    info = machine()
+    print(f"[bench] work dir {work}; {args.rows:,} lines; steps {', '.join(s for s in STEPS if s in steps)}",
+          flush=True)
+    started = time.perf_counter()
+    bench = Bench(work, args.rows, args.day_rows, args.seed, steps)
+    try:
+        figures = bench.run()
+    finally:
+        total = time.perf_counter() - started
+    print_table(info, figures)
+    result = {"machine": info, "rows": args.rows, "day_rows": args.day_rows, "seed": args.seed,
+              "total_seconds": total, "work_dir": str(work),
+              "figures": [asdict(f) | {"verdict": f.verdict} for f in figures]}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nresults: {args.json} (benchmark took {total:.0f} s)")
+    if not args.keep and "synth" in steps:
+        for sub in ("synth", "synth-day", "nightly", "demo"):
+            shutil.rmtree(work / sub, ignore_errors=True)
+    return 0 if all(f.verdict in ("PASS", "-", "n/a") for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
