@@ -147,10 +147,17 @@ def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4
     return outcome
 
 
-def start_ui(settings: Settings, port: int = 8080) -> int:
-    """`airflow standalone`: scheduler, API server with the UI, and DAG processor, for this data dir."""
+def start_ui(settings: Settings, port: int = 8080, host: str = "127.0.0.1") -> int:
+    """`airflow standalone`: scheduler, API server with the UI, and DAG processor, for this data dir.
+
+    One user, `admin`; its password is generated at first start into `airflow/passwords.json`."""
     ensure_airflow(settings)
     env = airflow_env(settings)
-    env["AIRFLOW__API__PORT"] = str(port)
-    env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] = str(settings.airflow_home / "passwords.json")
+    env.update({
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__HOST": host,
+        "AIRFLOW__API__BASE_URL": f"http://{host}:{port}",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(settings.airflow_home / "passwords.json"),
+    })
     return _airflow(settings, "standalone", env=env).returncode

@@ -73,7 +73,7 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     """Start Airflow (scheduler, UI, DAG processor) for this data directory."""
     from opcc.airflow_runner import start_ui
 
-    return start_ui(settings, args.port)
+    return start_ui(settings, args.port, args.host)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ui = sub.add_parser("ui", help=cmd_ui.__doc__)
     ui.add_argument("--port", type=int, default=8080)
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for other machines)")
     ui.set_defaults(func=cmd_ui)
 
     args = parser.parse_args(argv)

@@ -21,7 +21,7 @@ from opcc.config import Settings
 from opcc.feeds import FEEDS, Feed
 from opcc.ingest.parse import parse_incoming
 from opcc.ingest.rawdb import raw_writer
-from opcc.ingest.rows import detect_feed, detect_layout, stage_rows
+from opcc.ingest.rows import detect_feed, detect_layout, drop_staging, stage_rows
 from opcc.ingest.sniff import RejectedFile, sniff
 
 ACCEPTED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".tsv"}
@@ -145,7 +145,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
         _rollback(con)
         raise
     finally:
-        con.execute("DROP TABLE IF EXISTS incoming; DROP TABLE IF EXISTS parsed")
+        drop_staging(con)
+        con.execute("DROP TABLE IF EXISTS parsed")
     _file_away(settings, feed, path, result, move)
     return result
 
@@ -161,11 +162,11 @@ def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileRe
     """Insert the parsed lines and their quarantine records (inside the caller's transaction)."""
     cols = ", ".join(c.name for c in feed.columns)
     con.execute(f"""INSERT INTO main.{feed.name} (file_id, line_number, {cols})
-                    SELECT ?, line_number, {cols} FROM parsed WHERE reason IS NULL AND NOT is_total
-                    ORDER BY line_number""", [result.file_id])
+                    SELECT ?, line_number, {cols} FROM parsed WHERE reason IS NULL AND NOT is_total""",
+                [result.file_id])  # already in line order: DuckDB keeps insertion order
     con.execute("""INSERT INTO main.quarantine
                    SELECT ?, line_number, column_name, reason, raw_text FROM parsed
-                   WHERE reason IS NOT NULL AND NOT is_total ORDER BY line_number""", [result.file_id])
+                   WHERE reason IS NOT NULL AND NOT is_total""", [result.file_id])
     loaded, quarantined, amount, control = con.execute(f"""
         SELECT count(*) FILTER (WHERE reason IS NULL AND NOT is_total),
                count(*) FILTER (WHERE reason IS NOT NULL AND NOT is_total),

@@ -10,6 +10,7 @@ from opcc.feeds import Column, Feed, Kind
 # Money: '£1,234.50', '1234.5', '(1,234.50)', '1,234.50-', '-£5', 'GBP 12'. Thousands separators must
 # sit in threes, and more than two decimal places is refused rather than rounded.
 MONEY_RE = r"^(\()?(-)?(\d{1,3}(?:,\d{3})+|\d*)(\.\d{0,2})?(\))?(-)?$"
+PLAIN_MONEY_RE = r"£?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?"
 DATE_FORMATS = [
     "%d/%m/%Y", "%Y-%m-%d", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%m-%Y", "%d.%m.%Y",
     "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d",
@@ -29,7 +30,10 @@ CREATE OR REPLACE TEMP MACRO opcc_money_of(p) AS
          THEN TRY_CAST(replace(p.i, ',', '') || p.f AS DECIMAL(18,2))
               * CASE WHEN p.o <> '' OR p.s <> '' OR p.t <> '' THEN -1 ELSE 1 END
     END;
-CREATE OR REPLACE TEMP MACRO opcc_money(v) AS opcc_money_of(opcc_money_parts(v));
+-- The usual '£1,234.50' or '600.00' is cast straight away; credits and odd spellings take the long road.
+CREATE OR REPLACE TEMP MACRO opcc_money(v) AS
+    CASE WHEN regexp_full_match(v, '{PLAIN_MONEY_RE}') THEN CAST(replace(replace(v, '£', ''), ',', '') AS DECIMAL(18,2))
+         ELSE opcc_money_of(opcc_money_parts(v)) END;
 CREATE OR REPLACE TEMP MACRO opcc_date_any(v) AS
     CASE WHEN year(try_strptime(v, {DATE_FORMATS!r})) >= 1000 THEN try_strptime(v, {DATE_FORMATS!r})
          ELSE try_strptime(v, {SHORT_DATE_FORMATS!r}) END;
@@ -101,23 +105,26 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
     con.execute(f"""
         CREATE TEMP TABLE parsed AS
         WITH cells AS (
-            SELECT line_number, nfields, {t_cols},
+            SELECT *, {t_cols},
                    -- 'Total' and an amount or two, not a supplier called 'Total Gas & Power'
-                   regexp_matches({first_cell}, '{TOTAL_RE}', 'i') AND ({filled}) <= 3 AS is_total,
-                   concat_ws(',', {raw_cells}, extra) AS raw_text
+                   CASE WHEN lower(left({first_cell}, 1)) IN ('t', 'g', 's')
+                        THEN regexp_matches({first_cell}, '{TOTAL_RE}', 'i') AND ({filled}) <= 3
+                        ELSE false END AS is_total
             FROM incoming
             WHERE {first_cell} IS NOT NULL
         ), typed AS (
             SELECT *, {typed} FROM cells
+        ), checked AS (
+            SELECT *, nullif({column_sql}, '') AS column_name, nullif({reason_sql}, '') AS reason FROM typed
         )
-        SELECT line_number, is_total, raw_text, {", ".join(c.name for c in feed.columns)},
-               nullif({column_sql}, '') AS column_name, nullif({reason_sql}, '') AS reason
-        FROM typed
+        SELECT line_number, is_total, {", ".join(c.name for c in feed.columns)}, column_name, reason,
+               -- the line as received, kept only where someone will need to read it
+               CASE WHEN reason IS NOT NULL OR is_total THEN concat_ws(',', {raw_cells}, extra) END AS raw_text
+        FROM checked
     """)
     # Only a totals line at the very end is the file's control total; any other is quarantined.
     con.execute("""
-        UPDATE parsed SET column_name = '(line)',
+        UPDATE parsed SET column_name = '(line)', is_total = false,
                reason = 'a totals or subtotal line that is not the last line of the file'
         WHERE is_total AND line_number < (SELECT max(line_number) FROM parsed)
     """)
-    con.execute("UPDATE parsed SET is_total = false WHERE is_total AND reason LIKE 'a totals%'")

@@ -4,7 +4,7 @@ CSV goes through DuckDB's own reader (the fast path) whenever that provably keep
 the number of records DuckDB returns must equal the file's physical lines after the header.
 Blank lines, line breaks inside quoted cells, or lines with too many cells break that equality,
 and then Python's csv module reads the file instead, exactly, line by line. Workbooks are read
-with openpyxl. Either way the result is the temp table `incoming(line_number, nfields, c0..cN, extra)`.
+with openpyxl. Either way the result is the temp view `incoming(line_number, nfields, c0..cN, extra)`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from opcc.feeds import FEEDS, Feed, alias_index, normalise_header
-from opcc.ingest.sniff import RejectedFile, Sniffed, decode_cp1252
+from opcc.ingest.sniff import RejectedFile, Sniffed, decode_cp1252, is_utf8
 
 HEAD_ROWS = 50
 DELIMITERS = (",", ";", "\t", "|")
@@ -188,16 +188,25 @@ def _utf8_copy(path: Path, sniffed: Sniffed, tmp_dir: Path) -> Path:
     return out
 
 
+def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP VIEW IF EXISTS incoming; DROP TABLE IF EXISTS _csv; DROP TABLE IF EXISTS _rows")
+
+
 def stage_rows(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, layout: Layout, tmp_dir: Path) -> str:
-    """Fill temp table `incoming` with the lines after the header; returns how they were read."""
-    con.execute("DROP TABLE IF EXISTS incoming")
+    """Make the view `incoming` over the lines after the header; returns how they were read."""
+    drop_staging(con)
     if sniffed.kind == "xlsx":
         _stage_arrow(con, _xlsx_data(path, layout), layout.ncols)
         return "openpyxl"
+    if sniffed.encoding in ("utf-8", "utf-8-sig"):
+        if _stage_fast(con, path, sniffed, layout):
+            return "duckdb"
+        if not is_utf8(path):  # UTF-8 at the top, something else further down: Windows-1252
+            sniffed = replace(sniffed, encoding="cp1252")
     tmp_dir.mkdir(parents=True, exist_ok=True)
     source = path if sniffed.encoding in ("utf-8", "utf-8-sig") else _utf8_copy(path, sniffed, tmp_dir)
     try:
-        if _stage_fast(con, source, sniffed, layout):
+        if source != path and _stage_fast(con, source, sniffed, layout):
             return "duckdb"
         _stage_arrow(con, _csv_data(source, layout), layout.ncols)
         return "python-csv"
@@ -225,11 +234,10 @@ def _stage_fast(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, 
     cols = ", ".join(f"c{i}" for i in range(layout.ncols))
     # rowid is the record's position: DuckDB keeps insertion order when creating a table from a CSV.
     con.execute(
-        f"""CREATE TEMP TABLE incoming AS
+        f"""CREATE TEMP VIEW incoming AS
             SELECT CAST(rowid + {layout.header_line + 1} AS INTEGER) AS line_number,
                    {layout.ncols} AS nfields, {cols}, CAST(NULL AS VARCHAR) AS extra FROM _csv"""
     )
-    con.execute("DROP TABLE _csv")
     return True
 
 
@@ -255,16 +263,17 @@ def _stage_arrow(con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[int, list[
     schema = pa.schema([("line_number", pa.int32()), ("nfields", pa.int32())]
                        + [(f"c{i}", pa.string()) for i in range(ncols)] + [("extra", pa.string())])
     con.execute(
-        "CREATE TEMP TABLE incoming (line_number INTEGER, nfields INTEGER, "
+        "CREATE TEMP TABLE _rows (line_number INTEGER, nfields INTEGER, "
         + ", ".join(f"c{i} VARCHAR" for i in range(ncols)) + ", extra VARCHAR)"
     )
+    con.execute("CREATE TEMP VIEW incoming AS SELECT * FROM _rows")
     batch: list[list[object]] = [[] for _ in names]
 
     def flush() -> None:
         table = pa.Table.from_arrays([pa.array(col, type=schema.field(i).type) for i, col in enumerate(batch)],
                                      schema=schema)
         con.register("_batch", table)
-        con.execute("INSERT INTO incoming SELECT * FROM _batch")
+        con.execute("INSERT INTO _rows SELECT * FROM _batch")
         con.unregister("_batch")
         for col in batch:
             col.clear()

@@ -26,7 +26,6 @@ class Sniffed:
     kind: str  # "csv" | "xlsx"
     encoding: str | None  # for csv: "utf-8", "utf-8-sig", "utf-16", "cp1252"
     physical_lines: int  # newline-terminated lines (the last line counts even without one)
-    first_bad_utf8_offset: int | None = None
 
 
 def sniff(path: Path) -> Sniffed:
@@ -36,30 +35,14 @@ def sniff(path: Path) -> Sniffed:
     newlines = 0
     last_byte = b""
     head = b""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok = True
-    bad_offset: int | None = None
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             if not head:
                 head = chunk[:65536]
-                if head.startswith(XLSX_MAGIC):
-                    utf8_ok = False
             digest.update(chunk)
             newlines += chunk.count(b"\n")
-            if utf8_ok:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    utf8_ok = False
-                    bad_offset = size + exc.start
             size += len(chunk)
             last_byte = chunk[-1:]
-    if utf8_ok:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8_ok, bad_offset = False, size
     sha = digest.hexdigest()
     physical_lines = newlines + (1 if size and last_byte != b"\n" else 0)
 
@@ -80,11 +63,34 @@ def sniff(path: Path) -> Sniffed:
         raise RejectedFile("the file is an HTML or XML page saved with a .csv name, not a CSV extract")
     if b"\x00" in head:
         raise RejectedFile("the file is binary (it contains NUL bytes), not a CSV extract")
-    if utf8_ok:
-        encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
-    else:
-        encoding = "cp1252"  # Windows finance systems; the £ sign is byte 0xA3
-    return Sniffed(sha, size, "csv", encoding, physical_lines, bad_offset)
+    # The encoding is judged from the head here; a file whose later bytes are not UTF-8 fails DuckDB's
+    # reader, and rows.py then checks the whole file with `is_utf8` and reads it as Windows-1252.
+    encoding = "utf-8" if _utf8_prefix(head, size) else "cp1252"  # cp1252: £ is byte 0xA3
+    if encoding == "utf-8" and head.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    return Sniffed(sha, size, "csv", encoding, physical_lines)
+
+
+def _utf8_prefix(head: bytes, size: int) -> bool:
+    """Whether `head` (the start of a file of `size` bytes) is UTF-8, allowing a character cut at its end."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) == size)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def is_utf8(path: Path) -> bool:
+    """Whether the whole file is valid UTF-8 (streamed)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def decode_cp1252(data: bytes) -> str:
