@@ -24,6 +24,8 @@ def airflow_env(settings: Settings, executor: str = "LocalExecutor", parallelism
     env = dict(os.environ)
     env.update(offline_environment())
     env.update({
+        # Airflow starts its parts as `airflow ...`: let it find this environment's, activated or not.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
         "OPCC_DATA_DIR": str(settings.data_dir),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),

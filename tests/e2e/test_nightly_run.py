@@ -70,6 +70,17 @@ def test_run_is_a_successful_airflow_dagrun(demo_run) -> None:
     assert (data / "reports" / "index.html").exists()
 
 
+def test_demo_checks_all_pass_but_the_pcc_pot_warning(demo_run) -> None:
+    data, _ = demo_run
+    [run_dir] = [p for p in (data / "reports").iterdir() if p.is_dir() and p.name[:2] == "20"]
+    checks = json.loads((run_dir / "checks.json").read_text())
+    assert len(checks) >= 20
+    not_passing = [(c["id"], c["status"], c["difference"]) for c in checks if c["status"] != "PASS"]
+    assert not_passing == [("commitments.allocation_within_tolerance", "WARN", "11000.00")]
+    html = (data / "reports" / "index.html").read_text()
+    assert "127,000" in html and "11,000" in html and "PUBLISHED" in html
+
+
 def test_run_makes_no_network_connection(demo_run) -> None:
     data, proc = demo_run
     assert proc.returncode == 0

@@ -65,6 +65,7 @@ CASES = [
     Expect("transactions_subtotal_in_middle.csv", loaded=2, quarantined=1, amount="1300.00", control="1300.00",
            reasons={3: "a totals or subtotal line that is not the last line"}),
     Expect("transactions_utf16_tab_delimited.txt", loaded=1, amount="600.00"),
+    Expect("transactions_cr_dr_suffixes_and_iso_datetime.csv", loaded=3, amount="865.50"),
     Expect("transactions_workbook.xlsx", loaded=3, quarantined=1, amount="2234.80", control="2284.80",
            reasons={7: "transaction_date is required"}, loaded_lines=[4, 5, 6]),
     Expect("rejected_html_page_saved_as_csv.csv", status="rejected", message="HTML"),
@@ -168,3 +169,26 @@ def test_mapping_config_loads_a_custom_layout(tmp_path: Path) -> None:
     assert (result.status, result.rows_loaded, result.loaded_amount) == ("loaded", 2, Decimal("1000.00"))
     con = duckdb.connect(str(s.raw_db), read_only=True)
     assert con.execute("SELECT expense_area FROM transactions LIMIT 1").fetchone()[0] == "Victims"
+
+
+def test_cli_ingest_prints_one_line_per_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from opcc.cli import main
+
+    files = [CORPUS / "transactions_totals_row_recorded.csv", CORPUS / "rejected_empty.csv"]
+    code = main(["--data-dir", str(tmp_path), "ingest", "--feed", "transactions", *map(str, files)])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert code == 1  # a rejected file makes the command say so
+    assert lines == [
+        "transactions/transactions_totals_row_recorded.csv: LOADED — 2 lines: 2 loaded (£1,300.25), "
+        "0 quarantined; totals line £1,300.25",
+        "transactions/rejected_empty.csv: REJECTED; the file is empty",
+    ]
+    # Paths given on the command line are copied, never moved: the sender's files stay put.
+    assert all(f.exists() for f in files)
+
+
+def test_feed_read_from_the_header_when_not_given(tmp_path: Path) -> None:
+    from opcc.ingest import ingest_paths
+
+    [result] = ingest_paths(Settings(data_dir=tmp_path), [CORPUS / "budgets_financial_year_spellings.csv"])
+    assert (result.feed, result.status, result.rows_loaded) == ("budgets", "loaded", 4)

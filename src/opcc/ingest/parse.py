@@ -7,13 +7,13 @@ import duckdb
 
 from opcc.feeds import Column, Feed, Kind
 
-# Money: '£1,234.50', '1234.5', '(1,234.50)', '1,234.50-', '-£5', 'GBP 12'. Thousands separators must
+# Money: '£1,234.50', '1234.5', '(1,234.50)', '1,234.50-', '1,234.50 CR', '-£5', 'GBP 12'. Thousands separators must
 # sit in threes, and more than two decimal places is refused rather than rounded.
 MONEY_RE = r"^(\()?(-)?(\d{1,3}(?:,\d{3})+|\d*)(\.\d{0,2})?(\))?(-)?$"
 PLAIN_MONEY_RE = r"£?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?"
 DATE_FORMATS = [
     "%d/%m/%Y", "%Y-%m-%d", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%m-%Y", "%d.%m.%Y",
-    "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d",
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d",
 ]
 # Two-digit years are tried only when no four-digit reading works ('%Y' happily reads '19' as AD 19).
 SHORT_DATE_FORMATS = ["%d/%m/%y", "%d-%b-%y", "%d %b %y", "%d-%m-%y"]
@@ -22,7 +22,8 @@ TOTAL_RE = r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b"
 
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO opcc_money_parts(v) AS
-    regexp_extract(regexp_replace(v, '[£\\s]|GBP', '', 'gi'), '{MONEY_RE}', ['o', 's', 'i', 'f', 'c', 't']);
+    regexp_extract(regexp_replace(regexp_replace(regexp_replace(v, '[£\\s]|GBP', '', 'gi'), 'CR$', '-', 'i'), 'DR$', '', 'i'),
+                   '{MONEY_RE}', ['o', 's', 'i', 'f', 'c', 't']);
 CREATE OR REPLACE TEMP MACRO opcc_money_of(p) AS
     CASE WHEN (p.i <> '' OR length(p.f) > 1)
               AND (p.o = '') = (p.c = '')
