@@ -40,6 +40,8 @@ class Settings:
     # {feed: {canonical column: header in the file}}.
     mappings: dict[str, dict[str, str]] = field(default_factory=dict)
     alert_email: str | None = None
+    # DuckDB's memory cap for our own connections and dbt's; past it, DuckDB spills to data/tmp.
+    duckdb_memory_limit: str = "1GB"
 
     # -- paths -------------------------------------------------------------------------------
     @property
@@ -101,6 +103,12 @@ class Settings:
         return PROJECT_ROOT / "seeds" / "demo"
 
 
+def duckdb_config(settings: Settings) -> dict[str, str]:
+    """Settings for every DuckDB connection we open: bounded memory, spilling under the data dir."""
+    (settings.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    return {"memory_limit": settings.duckdb_memory_limit, "temp_directory": str(settings.data_dir / "tmp")}
+
+
 def data_dir_from_env() -> Path:
     return Path(os.environ.get("OPCC_DATA_DIR", "data")).resolve()
 
@@ -114,7 +122,7 @@ def load_settings(data_dir: Path | None = None) -> Settings:
         with config_file.open("rb") as fh:
             raw = tomllib.load(fh)
         known = {"over_allocation_tolerance", "recommissioning_window_months", "keep_versions",
-                 "mappings", "alert_email"}
+                 "mappings", "alert_email", "duckdb_memory_limit"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ValueError(f"{config_file}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")

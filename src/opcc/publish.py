@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from opcc.config import Settings
+from opcc.config import Settings, duckdb_config
 
 # Schemas BI reads. Staging and intermediate views point at the raw database, which BI never opens.
 PUBLISHED_SCHEMAS = ("marts", "reference", "snapshots")
@@ -34,9 +34,9 @@ def mart_names(con: duckdb.DuckDBPyConnection) -> list[str]:
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
 
 
-def finalise_build(build_db: Path) -> None:
+def finalise_build(settings: Settings, build_db: Path) -> None:
     """Drop the views over raw, and checkpoint so the file stands alone (no write-ahead log)."""
-    con = duckdb.connect(str(build_db))
+    con = duckdb.connect(str(build_db), config=duckdb_config(settings))
     try:
         views = con.execute(
             """SELECT schema_name, view_name FROM duckdb_views()
@@ -49,11 +49,12 @@ def finalise_build(build_db: Path) -> None:
         con.close()
 
 
-def export_parquet(db: Path, out_dir: Path) -> list[Path]:
+def export_parquet(settings: Settings, db: Path) -> list[Path]:
     """Every mart as marts/<mart>.parquet, each replaced atomically."""
+    out_dir = settings.marts_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), read_only=True, config=duckdb_config(settings))
     try:
         for name in mart_names(con):
             tmp = out_dir / f".{name}.parquet.tmp"
@@ -70,10 +71,10 @@ def export_parquet(db: Path, out_dir: Path) -> list[Path]:
 
 def publish(settings: Settings, build_db: Path) -> Path:
     """Make `build_db` the warehouse BI reads; keep the one it replaces as a version."""
-    finalise_build(build_db)
+    finalise_build(settings, build_db)
     # Exported from the build itself: a process that has the old warehouse open would otherwise be
     # handed its cached old database when it opens the same path again.
-    export_parquet(build_db, settings.marts_dir)
+    export_parquet(settings, build_db)
     versions = settings.versions_dir
     versions.mkdir(parents=True, exist_ok=True)
     warehouse = settings.warehouse_db
@@ -105,7 +106,7 @@ def rollback(settings: Settings, version: str | None = None) -> Path:
         raise FileNotFoundError(f"no version matching {version!r}; have: {', '.join(v.name for v in versions)}")
     tmp = settings.warehouse_db.with_name(".rollback.duckdb")
     shutil.copyfile(chosen, tmp)
-    export_parquet(tmp, settings.marts_dir)
+    export_parquet(settings, tmp)
     os.chmod(tmp, 0o444)
     if settings.warehouse_db.exists():
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")

@@ -336,22 +336,20 @@ def _string_bytes(arr: pa.Array) -> memoryview:
     return memoryview(arr.buffers()[2])[start:end]
 
 
-_VOCAB_CACHE: dict[int, pa.Array] = {}
 _VOCAB_TYPES = pa.array([_csv_field(t) for t in sorted({t for ts in EXPENSE_TYPES.values() for t in ts})])
 
 
 def _vocab_suppliers(sup: _Suppliers) -> pa.Array:
-    key = id(sup)
-    if key not in _VOCAB_CACHE:
-        _VOCAB_CACHE[key] = pa.array([_csv_field(s) for s in sup.names])
-    return _VOCAB_CACHE[key]
+    # Kept on the object itself: a cache keyed by id() hands a later object a dead one's vocabulary.
+    if not hasattr(sup, "vocab"):
+        sup.vocab = pa.array([_csv_field(s) for s in sup.names])
+    return sup.vocab
 
 
 def _vocab_areas(areas: _Areas) -> pa.Array:
-    key = id(areas)
-    if key not in _VOCAB_CACHE:
-        _VOCAB_CACHE[key] = pa.array([_csv_field(a) for a in areas.names])
-    return _VOCAB_CACHE[key]
+    if not hasattr(areas, "vocab"):
+        areas.vocab = pa.array([_csv_field(a) for a in areas.names])
+    return areas.vocab
 
 
 def _total_line(pence: int) -> bytes:

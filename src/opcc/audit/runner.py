@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from opcc import csv_safe
+from opcc.config import duckdb_config
 from opcc.audit.data_docs import make_offline
 from opcc.audit.suites import Check, load_checks
 
@@ -38,9 +39,10 @@ STATUS_PASS, STATUS_WARN, STATUS_FAIL = "PASS", "WARN", "FAIL"
 
 # -- the DuckDB connection --------------------------------------------------------------------
 
-def open_connection(build_db: Path, raw_db: Path | None, over_allocation_tolerance: Decimal) -> duckdb.DuckDBPyConnection:
+def open_connection(build_db: Path, raw_db: Path | None, over_allocation_tolerance: Decimal,
+                    config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
     """The build opened read-only, raw attached read-only as `raw`, and the audit parameters."""
-    con = duckdb.connect(str(build_db), read_only=True)
+    con = duckdb.connect(str(build_db), read_only=True, config=config or {})
     if raw_db is not None and Path(raw_db).exists():
         escaped = str(raw_db).replace("'", "''")
         con.execute(f"ATTACH '{escaped}' AS raw (READ_ONLY)")
@@ -315,7 +317,7 @@ def run_audit(settings: Settings, build_db: Path, run_dir: Path) -> list[dict[st
         raise FileNotFoundError(f"build database {build_db} does not exist")
     expectations_dir = settings.expectations_dir
     checks = load_checks(expectations_dir)
-    con = open_connection(build_db, settings.raw_db, settings.over_allocation_tolerance)
+    con = open_connection(build_db, settings.raw_db, settings.over_allocation_tolerance, duckdb_config(settings))
     try:
         compared = {c.check_id: run_comparison(con, c) for c in checks}
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from opcc.config import FEEDS as FEED_NAMES
-from opcc.config import Settings
+from opcc.config import Settings, duckdb_config
 from opcc.feeds import FEEDS, Feed
 from opcc.ingest.parse import parse_incoming
 from opcc.ingest.rawdb import raw_writer
@@ -73,7 +73,7 @@ def ingest_feed(settings: Settings, feed: str, paths: list[Path] | None = None) 
     results: list[FileResult] = []
     if not files:
         return results
-    with raw_writer(settings.raw_db) as con:
+    with raw_writer(settings.raw_db, duckdb_config(settings)) as con:
         for path in files:
             results.append(_ingest_file(con, settings, feed, path, move=from_landing))
     return results

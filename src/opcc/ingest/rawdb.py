@@ -55,7 +55,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def raw_writer(raw_db: Path, wait_seconds: float = 600) -> Iterator[duckdb.DuckDBPyConnection]:
+def raw_writer(raw_db: Path, config: dict[str, str] | None = None,
+               wait_seconds: float = 600) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to the raw database, held by one process at a time.
 
     DuckDB allows one writing process per file; the lock makes a second writer (an `opcc ingest`
@@ -72,7 +73,8 @@ def raw_writer(raw_db: Path, wait_seconds: float = 600) -> Iterator[duckdb.DuckD
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{raw_db} is busy: another load has held it for {wait_seconds:.0f} s")
                 time.sleep(0.5)
-        con = duckdb.connect(str(raw_db), config={"temp_directory": str(raw_db.parent / "tmp")})
+        con = duckdb.connect(str(raw_db), config=config or {})
+        con.execute("SET enable_progress_bar = false")  # a night's log is read by people
         try:
             ensure_schema(con)
             yield con
