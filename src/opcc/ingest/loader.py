@@ -61,7 +61,8 @@ def landing_files(settings: Settings, feed: str) -> list[Path]:
     folder = settings.landing_dir / feed
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    # Hidden files and Excel's lock files (~$name.xlsx) are not extracts.
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
 
 
 def ingest_feed(settings: Settings, feed: str, paths: list[Path] | None = None) -> list[FileResult]:
