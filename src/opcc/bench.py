@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opcc.config import PROJECT_ROOT, data_dir_from_env, offline_environment
+from opcc.config import data_dir_from_env, offline_environment
 
 GIB = 1 << 30
 PAGE = os.sysconf("SC_PAGE_SIZE")

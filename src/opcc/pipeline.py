@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from opcc.config import Settings
+from opcc.config import FEEDS, Settings
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -56,7 +56,7 @@ def start(settings: Settings, run_id: str, when: dt.datetime) -> str:
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     for sub in ("landing", "archive", "quarantine"):
-        for feed in _feeds():
+        for feed in FEEDS:
             (getattr(settings, f"{sub}_dir") / feed).mkdir(parents=True, exist_ok=True)
     if not (run_dir / "run.json").exists():
         write_json(run_dir / "run.json", {
@@ -174,8 +174,3 @@ def _first_failure(run_dir: Path) -> str:
         return "the run stopped before the warehouse build (see the ingest task logs)"
     return "the run stopped before publishing (see the task logs)"
 
-
-def _feeds() -> tuple[str, ...]:
-    from opcc.config import FEEDS
-
-    return FEEDS

@@ -458,7 +458,7 @@ def _commitments(out: Path, rows: int, seed: int, budget: dict[tuple[str, int], 
     fund_p = np.array([0.4, 0.25, 0.28, 0.07])
     types = [("C", "Contract"), ("G", "Grant Agreement"), ("P", "Partnership Funding Agreement")]
     drafts = []
-    for i in range(n):
+    for _ in range(n):
         fund = funds[rng.choice(4, p=fund_p)]
         start_year = int(rng.integers(FIRST_FY - 2, LAST_FY + 1))
         start_month = int(rng.choice([4, 4, 4, 7, 10, 1]))

@@ -71,7 +71,7 @@ def raw_writer(raw_db: Path, config: dict[str, str] | None = None,
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{raw_db} is busy: another load has held it for {wait_seconds:.0f} s")
+                    raise TimeoutError(f"{raw_db} is busy: another load has held it for {wait_seconds:.0f} s") from None
                 time.sleep(0.5)
         con = duckdb.connect(str(raw_db), config=config or {})
         con.execute("SET enable_progress_bar = false")  # a night's log is read by people

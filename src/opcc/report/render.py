@@ -425,8 +425,8 @@ def render(files: RunFiles, data: MartData | None, marts_note: str | None, link_
     dbt_docs = f'<a href="{e(link_prefix)}dbt_docs/index.html">Model documentation (dbt docs)</a>' if has_dbt_docs else ""
     body = [
         f"<h1>Commissioning finance \u2014 data quality and reconciliation report, {e(run_date)}</h1>",
-        f'<nav class="small"><a href="#status">Status</a><a href="#files">Files</a><a href="#checks">Checks</a>'
-        f'<a href="#headroom">Headroom</a><a href="#intentions">Intentions</a><a href="#recommissioning">Re-commissioning</a>'
+        '<nav class="small"><a href="#status">Status</a><a href="#files">Files</a><a href="#checks">Checks</a>'
+        '<a href="#headroom">Headroom</a><a href="#intentions">Intentions</a><a href="#recommissioning">Re-commissioning</a>'
         + (f'<a href="{e(docs_href)}">Data Docs (Great Expectations)</a>' if has_docs else '<span class="muted">No Data Docs (checks did not run)</span> ')
         + dbt_docs + f'<a href="{e(history_href)}">History of runs</a></nav>',
         section_status(status, files),
