@@ -223,6 +223,7 @@ def test_budget_short_by_10k_fails_and_is_not_published(demo_run) -> None:
     with SmtpSink() as smtp:
         proc = opcc(data, "run", AIRFLOW__SMTP__SMTP_HOST="127.0.0.1", AIRFLOW__SMTP__SMTP_PORT=str(smtp.port))
     assert proc.returncode != 0
+    assert "why:       not published: budget.priority_commissioning_total failed" in proc.stdout
     [mail] = smtp.messages
     assert mail["To"] == "treasurer@opcc.test"
     body = mail.get_payload(decode=True).decode()
