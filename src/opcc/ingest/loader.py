@@ -19,7 +19,7 @@ import duckdb
 from opcc.config import FEEDS as FEED_NAMES
 from opcc.config import Settings, duckdb_config
 from opcc.feeds import FEEDS, Feed
-from opcc.ingest.parse import parse_incoming
+from opcc.ingest.parse import parse_incoming, settle_totals
 from opcc.ingest.rawdb import raw_writer
 from opcc.ingest.rows import detect_feed, detect_layout, drop_staging, stage_rows
 from opcc.ingest.sniff import RejectedFile, sniff
@@ -146,8 +146,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
         _rollback(con)
         raise
     finally:
+        con.execute("DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS parsed")
         drop_staging(con)
-        con.execute("DROP TABLE IF EXISTS parsed")
     _file_away(settings, feed, path, result, move)
     return result
 
@@ -162,16 +162,19 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileResult) -> None:
     """Insert the parsed lines and their quarantine records (inside the caller's transaction)."""
     cols = ", ".join(c.name for c in feed.columns)
+    # Good lines go straight from the parse into raw, in line order (DuckDB keeps insertion order).
     con.execute(f"""INSERT INTO main.{feed.name} (file_id, line_number, {cols})
-                    SELECT ?, line_number, {cols} FROM parsed WHERE reason IS NULL AND NOT is_total""",
-                [result.file_id])  # already in line order: DuckDB keeps insertion order
+                    SELECT ?, line_number, {cols} FROM parsed_lines WHERE NOT bad AND NOT is_total""",
+                [result.file_id])
+    loaded, amount, last_good = con.execute(
+        f"SELECT count(*), sum({feed.amount_column}), max(line_number) FROM main.{feed.name} WHERE file_id = ?",
+        [result.file_id]).fetchone()
+    settle_totals(con, last_good)
     con.execute("""INSERT INTO main.quarantine
                    SELECT ?, line_number, column_name, reason, raw_text FROM parsed
-                   WHERE reason IS NOT NULL AND NOT is_total""", [result.file_id])
-    loaded, quarantined, amount, control = con.execute(f"""
-        SELECT count(*) FILTER (WHERE reason IS NULL AND NOT is_total),
-               count(*) FILTER (WHERE reason IS NOT NULL AND NOT is_total),
-               sum({feed.amount_column}) FILTER (WHERE reason IS NULL AND NOT is_total),
+                   WHERE reason IS NOT NULL AND NOT is_total ORDER BY line_number""", [result.file_id])
+    quarantined, control = con.execute(f"""
+        SELECT count(*) FILTER (WHERE reason IS NOT NULL AND NOT is_total),
                any_value({feed.amount_column}) FILTER (WHERE is_total)
         FROM parsed""").fetchone()
     result.rows_loaded, result.rows_quarantined = loaded, quarantined

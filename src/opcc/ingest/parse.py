@@ -69,24 +69,28 @@ def _typed(col: Column, cell: str) -> str:
 
 
 def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str, int], ncols: int) -> None:
-    """Create temp table `parsed` from `incoming`: typed columns, `is_total`, `column_name`, `reason`."""
+    """Parse `incoming` into the temp view `parsed_lines` (typed columns, `is_total`, `bad`) and the
+    temp table `parsed` holding only the lines that need attention: bad ones, with `column_name`,
+    `reason` and `raw_text`, and totals lines. Good lines are never materialised twice: the loader
+    inserts them straight from the view."""
     con.execute(MACROS)
-    cells = {c.name: f"nullif(trim(c{columns[c.name]}), '')" if c.name in columns else "NULL"
-             for c in feed.columns}
-    first_cell = "coalesce(" + ", ".join(f"nullif(trim(c{i}), '')" for i in range(ncols)) + ")"
-    filled = " + ".join(f"(nullif(trim(c{i}), '') IS NOT NULL)::INT" for i in range(ncols))
+    # Each cell trimmed once (n0..nN), and only when it has spaces to lose (trim copies every
+    # string); a feed column is its cell, or NULL when the file lacks it.
+    trimmed = ", ".join(f"CASE WHEN c{i} LIKE ' %' OR c{i} LIKE '% ' THEN nullif(trim(c{i}), '') "
+                        f"ELSE nullif(c{i}, '') END AS n{i}" for i in range(ncols))
+    cells = {c.name: f"n{columns[c.name]}" if c.name in columns else "NULL" for c in feed.columns}
+    first_cell = "coalesce(" + ", ".join(f"n{i}" for i in range(ncols)) + ")"
+    filled = " + ".join(f"(n{i} IS NOT NULL)::INT" for i in range(ncols))
     typed = ",\n    ".join(f"{_typed(c, '_t_' + c.name)} AS {c.name}" for c in feed.columns)
-    # Each problem: (column, reason SQL) when its condition holds.
+    # Each problem: (condition, column, reason SQL).
     problems: list[tuple[str, str, str]] = []
     for c in feed.columns:
         t = f"_t_{c.name}"
         if c.required:
             problems.append((f"{t} IS NULL", c.name, _sql_str(f"{c.name} is required but empty")))
         if c.kind is not Kind.TEXT:
-            problems.append((
-                f"{t} IS NOT NULL AND {c.name} IS NULL", c.name,
-                f"{_sql_str(c.name + ' ')} || '''' || {t} || ''' is not ' || {_sql_str(TYPE_NAMES[c.kind])}",
-            ))
+            quoted = f"{_sql_str(c.name + ' ')} || chr(39) || {t} || chr(39) || {_sql_str(' is not ' + TYPE_NAMES[c.kind])}"
+            problems.append((f"{t} IS NOT NULL AND {c.name} IS NULL", c.name, quoted))
     problems.append((f"nfields > {ncols}", "(line)",
                      f"'the line has ' || nfields || ' cells but the header has {ncols}'"))
     if feed.name == "ppa_receipts":
@@ -98,6 +102,7 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
     if feed.name == "commitments":
         problems.append(("end_date < start_date", "end_date",
                          "'end_date ' || end_date || ' is before start_date ' || start_date"))
+    bad_sql = " OR ".join(f"coalesce({cond}, false)" for cond, _, _ in problems)
     column_sql = "concat_ws(', ', " + ", ".join(f"CASE WHEN {cond} THEN {_sql_str(col)} END"
                                                for cond, col, _ in problems) + ")"
     reason_sql = "concat_ws('; ', " + ", ".join(f"CASE WHEN {cond} THEN {why} END" for cond, _, why in problems) + ")"
@@ -105,30 +110,39 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
         f"""CASE WHEN c{i} LIKE '%,%' OR c{i} LIKE '%"%' THEN '"' || replace(c{i}, '"', '""') || '"'
                  ELSE coalesce(c{i}, '') END""" for i in range(ncols))
     t_cols = ", ".join(f"{expr} AS _t_{name}" for name, expr in cells.items())
-    con.execute("DROP TABLE IF EXISTS parsed")
+    feed_cols = ", ".join(c.name for c in feed.columns)
+    con.execute("DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS parsed")
+    con.execute(f"""
+        CREATE TEMP VIEW parsed_lines AS
+        WITH trimmed AS (
+            SELECT *, {trimmed} FROM incoming
+        ), cells AS (
+            SELECT *, {first_cell} AS first_cell, {t_cols} FROM trimmed
+        ), typed AS (
+            SELECT *, {typed},
+                   -- 'Total' and an amount or two, not a supplier called 'Total Gas & Power'
+                   CASE WHEN lower(left(first_cell, 1)) IN ('t', 'g', 's')
+                        THEN regexp_matches(first_cell, '{TOTAL_RE}', 'i') AND ({filled}) <= 3
+                        ELSE false END AS is_total
+            FROM cells WHERE first_cell IS NOT NULL  -- blank lines are not data
+        )
+        SELECT *, {bad_sql} AS bad FROM typed
+    """)
+    # Reasons and the line as received are spelled out only for the few lines that need them.
     con.execute(f"""
         CREATE TEMP TABLE parsed AS
-        WITH cells AS (
-            SELECT *, {t_cols},
-                   -- 'Total' and an amount or two, not a supplier called 'Total Gas & Power'
-                   CASE WHEN lower(left({first_cell}, 1)) IN ('t', 'g', 's')
-                        THEN regexp_matches({first_cell}, '{TOTAL_RE}', 'i') AND ({filled}) <= 3
-                        ELSE false END AS is_total
-            FROM incoming
-            WHERE {first_cell} IS NOT NULL
-        ), typed AS (
-            SELECT *, {typed} FROM cells
-        ), checked AS (
-            SELECT *, nullif({column_sql}, '') AS column_name, nullif({reason_sql}, '') AS reason FROM typed
-        )
-        SELECT line_number, is_total, {", ".join(c.name for c in feed.columns)}, column_name, reason,
-               -- the line as received, kept only where someone will need to read it
-               CASE WHEN reason IS NOT NULL OR is_total THEN concat_ws(',', {raw_cells}, extra) END AS raw_text
-        FROM checked
+        SELECT line_number, is_total, {feed_cols},
+               CASE WHEN bad THEN {column_sql} END AS column_name,
+               CASE WHEN bad THEN {reason_sql} END AS reason,
+               concat_ws(',', {raw_cells}, extra) AS raw_text
+        FROM parsed_lines WHERE bad OR is_total
     """)
-    # Only a totals line at the very end is the file's control total; any other is quarantined.
-    con.execute("""
-        UPDATE parsed SET column_name = '(line)', is_total = false,
-               reason = 'a totals or subtotal line that is not the last line of the file'
-        WHERE is_total AND line_number < (SELECT max(line_number) FROM parsed)
-    """)
+
+
+def settle_totals(con: duckdb.DuckDBPyConnection, last_good_line: int | None) -> None:
+    """Only a totals line after every other line is the file's control total; any other is quarantined."""
+    con.execute(
+        """UPDATE parsed SET column_name = '(line)', is_total = false,
+                  reason = 'a totals or subtotal line that is not the last line of the file'
+           WHERE is_total AND line_number < greatest((SELECT max(line_number) FROM parsed), ?)""",
+        [last_good_line or 0])
