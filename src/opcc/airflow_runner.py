@@ -89,7 +89,7 @@ def latest_dag_run(settings: Settings) -> DagRunOutcome | None:
     return DagRunOutcome(row[0], row[1], tasks)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -98,7 +98,7 @@ def _free_port() -> int:
 @contextmanager
 def execution_api(settings: Settings, env: dict[str, str]) -> Iterator[None]:
     """An Airflow API server on loopback for the run's lifetime: LocalExecutor workers report to it."""
-    port = _free_port()
+    port = free_port()
     env.update({
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),  # per run, never stored

@@ -43,16 +43,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _why_not_published(settings: Settings) -> str:
-    """The reason the newest run left for the report, in one line."""
-    from opcc.pipeline import read_json
+    """Why the newest run did not publish (see pipeline.why_not_published)."""
+    from opcc.pipeline import why_not_published
 
     runs = sorted(p for p in settings.reports_dir.glob("20*") if (p / "run.json").exists())
     if not runs:
         return f"the run stopped before it began; see {settings.airflow_home / 'logs'}"
-    publish = read_json(runs[-1] / "publish.json") or {}
-    dbt = read_json(runs[-1] / "dbt.json") or {}
-    return (publish.get("message") or (dbt.get("message") if not dbt.get("ok", True) else None)
-            or f"a task failed; see its log under {settings.airflow_home / 'logs'}")
+    return why_not_published(runs[-1])
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:

@@ -121,17 +121,11 @@ def publish(settings: Settings, build_db: str, run_dir: str) -> str:
     from opcc import publish as wap
 
     checks = read_json(Path(run_dir) / "checks.json")
-    if checks is None:
-        message = "not published: the checks did not run"
-        failing = []
-    else:
-        failing = [c for c in checks if c["status"] == "FAIL"]
-        message = ""
+    failing = [c for c in checks or [] if c["status"] == "FAIL"]
     if checks is None or failing:
-        if failing:
-            message = "not published: " + "; ".join(
-                f"{c['id']} failed (expected {c['expected']}, actual {c['actual']}, difference {c['difference']})"
-                for c in failing)
+        message = "not published: " + ("; ".join(
+            f"{c['id']} failed (expected {c['expected']}, actual {c['actual']}, difference {c['difference']})"
+            for c in failing) or "the checks did not run")
         write_json(Path(run_dir) / "publish.json", {"published": False, "message": message,
                                                     "warehouse": str(settings.warehouse_db)})
         raise StepFailed(message)
@@ -159,14 +153,20 @@ def finish(settings: Settings, run_id: str, run_dir: str) -> None:
     build_db_for(settings, run_id).unlink(missing_ok=True)
     if outcome.get("published"):
         return
-    message = outcome.get("message") or _first_failure(Path(run_dir))
+    message = why_not_published(Path(run_dir))
     from opcc.alerts import send_failure_email
 
     send_failure_email(settings, run_dir, message)
     raise StepFailed(message)
 
 
-def _first_failure(run_dir: Path) -> str:
+def why_not_published(run_dir: Path) -> str:
+    """In one line, why the run in `run_dir` did not publish, from what its steps left there."""
+    publish_outcome = read_json(run_dir / "publish.json") or {}
+    if publish_outcome.get("published"):
+        return "it did publish, but a later step failed (see the task logs)"
+    if publish_outcome.get("message"):
+        return publish_outcome["message"]
     dbt = read_json(run_dir / "dbt.json")
     if dbt and not dbt.get("ok"):
         return f"the warehouse build failed: {dbt.get('message')}"

@@ -75,19 +75,23 @@ def publish(settings: Settings, build_db: Path) -> Path:
     # Exported from the build itself: a process that has the old warehouse open would otherwise be
     # handed its cached old database when it opens the same path again.
     export_parquet(settings, build_db)
-    versions = settings.versions_dir
-    versions.mkdir(parents=True, exist_ok=True)
+    _swap_in(settings, build_db)
+    return settings.warehouse_db
+
+
+def _swap_in(settings: Settings, new_file: Path) -> None:
+    """Replace the warehouse by `new_file` in one rename, keeping the replaced one as a version."""
     warehouse = settings.warehouse_db
+    settings.versions_dir.mkdir(parents=True, exist_ok=True)
     if warehouse.exists():
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-        os.link(warehouse, versions / f"warehouse-{stamp}.duckdb")
-    os.chmod(build_db, 0o444)  # read-only for everyone: BI never writes to it
-    _fsync(build_db)
-    os.replace(build_db, warehouse)
+        os.link(warehouse, settings.versions_dir / f"warehouse-{stamp}.duckdb")
+    os.chmod(new_file, 0o444)  # read-only for everyone: BI never writes to it
+    _fsync(new_file)
+    os.replace(new_file, warehouse)
     _fsync(warehouse.parent)
     for old in list_versions(settings)[settings.keep_versions:]:
         old.unlink()
-    return warehouse
 
 
 def list_versions(settings: Settings) -> list[Path]:
@@ -107,12 +111,7 @@ def rollback(settings: Settings, version: str | None = None) -> Path:
     tmp = settings.warehouse_db.with_name(".rollback.duckdb")
     shutil.copyfile(chosen, tmp)
     export_parquet(settings, tmp)
-    os.chmod(tmp, 0o444)
-    if settings.warehouse_db.exists():
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-        os.link(settings.warehouse_db, settings.versions_dir / f"warehouse-{stamp}.duckdb")
-    os.replace(tmp, settings.warehouse_db)
-    _fsync(settings.warehouse_db.parent)
+    _swap_in(settings, tmp)
     return chosen
 
 

@@ -176,12 +176,8 @@ def _columns_sql(ncols: int) -> str:
 def _utf8_copy(path: Path, sniffed: Sniffed, tmp_dir: Path) -> Path:
     """A UTF-8 copy of a Windows-1252 or UTF-16 file, streamed, for DuckDB's reader."""
     out = Path(tempfile.mkstemp(suffix=".csv", dir=tmp_dir)[1])
-    if sniffed.encoding == "utf-16":
-        decoder = codecs.getincrementaldecoder("utf-16")()
-        decode = decoder.decode
-    else:
-        decoder = None
-        decode = decode_cp1252
+    decode = (codecs.getincrementaldecoder("utf-16")().decode if sniffed.encoding == "utf-16"
+              else decode_cp1252)  # single-byte: any chunk boundary is a character boundary
     with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
         while chunk := src.read(8 << 20):
             dst.write(decode(chunk))
