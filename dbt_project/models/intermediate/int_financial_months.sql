@@ -1,12 +1,13 @@
 {#-
     Month spine covering whole financial years, from the first year with any data (ledger, budgets,
-    commitments, plans, receipts, awards, opening balances) to the last.
+    commitments, plans, receipts, awards, opening balances) to the last. The ledger's dates come from the
+    incremental spend_transactions table: a column scan, where the view over raw would re-map every line.
 -#}
 with bounds as (
 
     select min(first_date) as first_date, max(last_date) as last_date
     from (
-        select min(transaction_date) as first_date, max(transaction_date) as last_date from {{ ref('int_transactions_mapped') }}
+        select min(transaction_date) as first_date, max(transaction_date) as last_date from {{ ref('spend_transactions') }}
         union all
         select min({{ financial_year_start_date('financial_year') }}), max({{ financial_year_start_date('financial_year') }}) from {{ ref('int_budgets_resolved') }}
         union all

@@ -25,7 +25,7 @@ actual_months as (
         fund_code,
         expense_area as cost_centre,
         sum(amount) as actual
-    from {{ ref('int_transactions_mapped') }}
+    from {{ ref('spend_transactions') }}
     group by financial_year, month_start, fund_code, expense_area
 
 ),

@@ -5,7 +5,7 @@ with names as (
     union all
     select provider, 'planned' from {{ ref('int_planned_projects_resolved') }}
     union all
-    select supplier, 'supplier' from {{ ref('int_transactions_mapped') }}
+    select supplier, 'supplier' from {{ ref('spend_transactions') }}
     union all
     select recipient, 'grant' from {{ ref('int_grant_awards_resolved') }}
 

@@ -37,7 +37,7 @@ planned as (
 actual as (
 
     select financial_year, fund_code, sum(amount) as actual
-    from {{ ref('int_transactions_mapped') }}
+    from {{ ref('spend_transactions') }}
     group by financial_year, fund_code
 
 ),

@@ -36,7 +36,7 @@ planned as (
 actual as (
 
     select financial_year, coalesce(funding_source_code, '{{ var("unmapped_code") }}') as funding_source_code, sum(amount) as actual
-    from {{ ref('int_transactions_mapped') }}
+    from {{ ref('spend_transactions') }}
     group by financial_year, coalesce(funding_source_code, '{{ var("unmapped_code") }}')
 
 ),

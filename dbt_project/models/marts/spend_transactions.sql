@@ -23,74 +23,44 @@
     )
 }}
 
-with lines as (
-
-    select * from {{ ref('int_transactions_mapped') }}
-
-)
-
-{% if is_incremental() %}
-,
-
-loaded_files as (
-
-    select distinct file_id from {{ this }}
-
-),
-
-current_files as (
-
-    select file_id
-    from {{ ref('int_files_versioned') }}
-    where is_current and feed = 'transactions'
-
-),
-
-stored_mappings as (
-
-    select distinct file_id, expense_area, fund_code, fund_name, funding_source_code
-    from {{ this }}
-
-),
-
-expected_mappings as (
-
-    select
-        stored_mappings.*,
-        coalesce(cost_centres.fund_code, '{{ var("unmapped_code") }}') as expected_fund_code,
-        funds.fund_name as expected_fund_name,
-        funds.funding_source_code as expected_funding_source_code
-    from stored_mappings
-    left join {{ ref('cost_centres') }} as cost_centres
-        on lower(trim(cost_centres.expense_area)) = lower(trim(stored_mappings.expense_area))
-    left join {{ ref('funds') }} as funds
-        on funds.fund_code = cost_centres.fund_code
-
-),
-
-files_to_load as (
-
-    -- new current files
-    select current_files.file_id
-    from current_files
-    left join loaded_files
-        on loaded_files.file_id = current_files.file_id
-    where loaded_files.file_id is null
-
-    union
-
-    -- current files whose lines were mapped under different reference data
-    select expected_mappings.file_id
-    from expected_mappings
-    inner join current_files
-        on current_files.file_id = expected_mappings.file_id
-    where expected_mappings.fund_code is distinct from expected_mappings.expected_fund_code
-       or expected_mappings.fund_name is distinct from expected_mappings.expected_fund_name
-       or expected_mappings.funding_source_code is distinct from expected_mappings.expected_funding_source_code
-
-)
-
-{% endif %}
+{%- if is_incremental() and execute %}
+    {#- Which files to (re)load is settled first, so the main query filters on constant file ids: DuckDB
+        then reads only those files' row groups of raw, and a night's cost follows its new lines. -#}
+    {%- set files_to_load_sql %}
+        with current_files as (
+            select file_id from {{ ref('int_files_versioned') }} where is_current and feed = 'transactions'
+        ),
+        loaded_files as (
+            select distinct file_id from {{ this }}
+        ),
+        stored_mappings as (
+            select distinct expense_area, fund_code, fund_name, funding_source_code from {{ this }}
+        ),
+        remapped_areas as (
+            -- expense areas whose stored fund no longer matches cost_centres.csv / funds.csv
+            select stored_mappings.expense_area
+            from stored_mappings
+            left join {{ ref('cost_centres') }} as cost_centres
+                on lower(trim(cost_centres.expense_area)) = lower(trim(stored_mappings.expense_area))
+            left join {{ ref('funds') }} as funds
+                on funds.fund_code = cost_centres.fund_code
+            where stored_mappings.fund_code is distinct from coalesce(cost_centres.fund_code, '{{ var("unmapped_code") }}')
+               or stored_mappings.fund_name is distinct from funds.fund_name
+               or stored_mappings.funding_source_code is distinct from funds.funding_source_code
+        )
+        -- new current files
+        select file_id from current_files
+        where file_id not in (select file_id from loaded_files)
+        union
+        -- current files with lines mapped under different reference data
+        select distinct stored.file_id
+        from {{ this }} as stored
+        where stored.file_id in (select file_id from current_files)
+          and exists (select 1 from remapped_areas where remapped_areas.expense_area is not distinct from stored.expense_area)
+        order by 1
+    {%- endset %}
+    {%- set files_to_load = run_query(files_to_load_sql).columns[0].values() | list %}
+{%- endif %}
 
 select
     lines.file_id,
@@ -107,7 +77,7 @@ select
     lines.fund_name,
     lines.funding_source_code,
     lines.amount
-from lines
-{% if is_incremental() %}
-where lines.file_id in (select file_id from files_to_load)
-{% endif %}
+from {{ ref('int_transactions_mapped') }} as lines
+{%- if is_incremental() %}
+where lines.file_id in ({{ (files_to_load | join(', ')) if files_to_load else 'null' }})
+{%- endif %}
