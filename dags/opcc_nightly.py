@@ -62,10 +62,10 @@ def opcc_nightly():
         return ingest
 
     @task
-    def build(run_dir: str, **context) -> str:
+    def build(run_dir: str) -> str:
         from opcc import pipeline
 
-        return _fail_fast(pipeline.build, context["run_id"], run_dir)
+        return _fail_fast(pipeline.build, run_dir)
 
     @task(retries=0)
     def audit(build_db: str, run_dir: str) -> dict[str, int]:
@@ -86,16 +86,16 @@ def opcc_nightly():
         pipeline.docs(_settings(), build_db, run_dir)
 
     @task(trigger_rule="all_done", retries=0)
-    def report(run_dir: str, **context) -> str:
+    def report(run_dir: str) -> str:
         from opcc import pipeline
 
-        return pipeline.report(_settings(), context["run_id"], run_dir)
+        return pipeline.report(_settings(), run_dir)
 
     @task(trigger_rule="all_done", retries=0)
-    def finish(run_dir: str, **context) -> None:
+    def finish(run_dir: str) -> None:
         from opcc import pipeline
 
-        _fail_fast(pipeline.finish, context["run_id"], run_dir)
+        _fail_fast(pipeline.finish, run_dir)
 
     run_dir = start()
     # One feed at a time: the raw database has one writer.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -10,7 +11,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from opcc.config import Settings, offline_environment
+from opcc.config import PROJECT_ROOT, Settings, offline_environment
+
+# What a build's SQL, tests and docs follow from (dbt's own target/ and logs/ are outputs).
+PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests", "snapshots")
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,29 @@ def dbt_env(settings: Settings, build_db: Path) -> dict[str, str]:
     return env
 
 
-def run_dbt(settings: Settings, build_db: Path, *args: str) -> DbtResult:
+def dbt_vars(settings: Settings) -> dict[str, object]:
+    return {"recommissioning_window_months": settings.recommissioning_window_months}
+
+
+def project_fingerprint(settings: Settings) -> str:
+    """A hash of everything a build's models, tests and docs follow from: the dbt project, the reference
+    seeds, the vars and the dbt versions. Equal fingerprints mean the same SQL and the same tests."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(json.dumps([version("dbt-core"), version("dbt-duckdb"), dbt_vars(settings)]).encode())
+    roots = [settings.dbt_project_dir / name for name in PROJECT_INPUTS] + [PROJECT_ROOT / "seeds" / "reference"]
+    for root in roots:
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file():
+                digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def run_dbt(settings: Settings, build_db: Path, *args: str, env: dict[str, str] | None = None) -> DbtResult:
     """`dbt <args>` in a subprocess (dbt is not thread-safe and holds the build file while it runs)."""
     dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt) if dbt.exists() else "dbt", *args,
-               "--vars", json.dumps({"recommissioning_window_months": settings.recommissioning_window_months})]
-    proc = subprocess.run(command, env=dbt_env(settings, build_db), cwd=settings.dbt_project_dir,
+    command = [str(dbt) if dbt.exists() else "dbt", *args, "--vars", json.dumps(dbt_vars(settings))]
+    proc = subprocess.run(command, env=dbt_env(settings, build_db) | (env or {}), cwd=settings.dbt_project_dir,
                           capture_output=True, text=True)
     # dbt writes its own log; keep the console output beside it for the run's log too.
     sys.stdout.write(proc.stdout[-20000:])
@@ -59,13 +80,21 @@ def _failed_nodes(run_results: Path) -> list[str]:
     return [r["unique_id"] for r in data.get("results", []) if r.get("status") in ("error", "fail")]
 
 
-def docs_generate(settings: Settings, build_db: Path, out_dir: Path) -> Path | None:
-    """dbt's documentation site for this build, as one static page beside the report."""
-    result = run_dbt(settings, build_db, "docs", "generate", "--static")
-    static = settings.data_dir / "dbt" / "target" / "static_index.html"
-    if not result.ok or not static.exists():
-        return None
+def docs_generate(settings: Settings, build_db: Path, out_dir: Path, fingerprint: str) -> Path | None:
+    """dbt's documentation site for this build, as one static page beside the report.
+
+    The site shows the project and the relations' columns, no row counts, so a build from the same
+    project gets the same site: it is generated once per project fingerprint and copied after that."""
+    cache = settings.data_dir / "dbt" / "docs" / f"{fingerprint}.html"
+    if not cache.exists():
+        result = run_dbt(settings, build_db, "docs", "generate", "--static")
+        static = settings.data_dir / "dbt" / "target" / "static_index.html"
+        if not result.ok or not static.exists():
+            return None
+        shutil.rmtree(cache.parent, ignore_errors=True)  # sites of earlier projects
+        cache.parent.mkdir(parents=True)
+        shutil.copyfile(static, cache)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
-    shutil.copyfile(static, target)
+    shutil.copyfile(cache, target)
     return target

@@ -24,16 +24,14 @@ class StepFailed(Exception):
     """A step failed for a reason a retry cannot mend (bad data, failed checks): fail fast."""
 
 
-def run_key(run_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:120]
-
-
 def run_dir_for(settings: Settings, when: dt.datetime) -> Path:
     return settings.reports_dir / when.astimezone(LONDON).date().isoformat()
 
 
-def build_db_for(settings: Settings, run_id: str) -> Path:
-    return settings.builds_dir / f"{run_key(run_id)}.duckdb"
+def build_db_for(settings: Settings) -> Path:
+    # One name for every night's build (one run at a time: max_active_runs=1), so that dbt's profile,
+    # and with it dbt's parse cache, stays the same from night to night.
+    return settings.builds_dir / "nightly.duckdb"
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -85,15 +83,18 @@ def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
     return counts
 
 
-def build(settings: Settings, run_id: str, run_dir: str) -> str:
+def build(settings: Settings, run_dir: str) -> str:
     """dbt build into a new file beside the published warehouse (never into it)."""
-    from opcc.dbt_runner import run_dbt
-    from opcc.publish import prepare_build
+    from opcc.dbt_runner import project_fingerprint, run_dbt
+    from opcc.publish import first_unpublished_file_id, prepare_build
 
-    build_db = prepare_build(settings, build_db_for(settings, run_id))
-    result = run_dbt(settings, build_db, "build")
+    build_db = prepare_build(settings, build_db_for(settings))
+    fingerprint = project_fingerprint(settings)
+    tested_from = first_unpublished_file_id(settings, build_db, fingerprint)
+    result = run_dbt(settings, build_db, "build", env={"OPCC_FIRST_UNPUBLISHED_FILE_ID": str(tested_from)})
     write_json(Path(run_dir) / "dbt.json", {"ok": result.ok, "message": result.message,
-                                            "failed_nodes": result.failed_nodes})
+                                            "failed_nodes": result.failed_nodes, "project_fingerprint": fingerprint,
+                                            "raw_tests_from_file_id": tested_from})
     if not result.ok:
         raise StepFailed(result.message)
     return str(build_db)
@@ -102,7 +103,8 @@ def build(settings: Settings, run_id: str, run_dir: str) -> str:
 def docs(settings: Settings, build_db: str, run_dir: str) -> None:
     from opcc.dbt_runner import docs_generate
 
-    docs_generate(settings, Path(build_db), Path(run_dir) / "dbt_docs")
+    built = read_json(Path(run_dir) / "dbt.json") or {}
+    docs_generate(settings, Path(build_db), Path(run_dir) / "dbt_docs", built["project_fingerprint"])
 
 
 def audit(settings: Settings, build_db: str, run_dir: str) -> dict[str, int]:
@@ -129,17 +131,18 @@ def publish(settings: Settings, build_db: str, run_dir: str) -> str:
         write_json(Path(run_dir) / "publish.json", {"published": False, "message": message,
                                                     "warehouse": str(settings.warehouse_db)})
         raise StepFailed(message)
-    warehouse = wap.publish(settings, Path(build_db))
+    built = read_json(Path(run_dir) / "dbt.json") or {}
+    warehouse = wap.publish(settings, Path(build_db), built.get("project_fingerprint"))
     write_json(Path(run_dir) / "publish.json", {
         "published": True, "warehouse": str(warehouse),
         "message": f"published {warehouse} and {settings.marts_dir}/<mart>.parquet"})
     return str(warehouse)
 
 
-def report(settings: Settings, run_id: str, run_dir: str) -> str:
+def report(settings: Settings, run_dir: str) -> str:
     from opcc.report import write_report
 
-    build_db = build_db_for(settings, run_id)
+    build_db = build_db_for(settings)
     published = read_json(Path(run_dir) / "publish.json") or {}
     source = settings.warehouse_db if published.get("published") else build_db
     path = write_report(settings, Path(run_dir), source if source.exists() else None)
@@ -147,10 +150,10 @@ def report(settings: Settings, run_id: str, run_dir: str) -> str:
     return str(path)
 
 
-def finish(settings: Settings, run_id: str, run_dir: str) -> None:
+def finish(settings: Settings, run_dir: str) -> None:
     """Fail the run unless it published; tell the finance team either way when it matters."""
     outcome = read_json(Path(run_dir) / "publish.json") or {}
-    build_db_for(settings, run_id).unlink(missing_ok=True)
+    build_db_for(settings).unlink(missing_ok=True)
     if outcome.get("published"):
         return
     message = why_not_published(Path(run_dir))

@@ -7,6 +7,7 @@ connection sees the new file. The previous versions stay under versions/ for `op
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from pathlib import Path
@@ -27,6 +28,27 @@ def prepare_build(settings: Settings, build_db: Path) -> Path:
     if settings.warehouse_db.exists():
         shutil.copyfile(settings.warehouse_db, build_db)
     return build_db
+
+
+def published_info(settings: Settings) -> dict[str, str | None]:
+    """What `publish` recorded of the warehouse BI reads now (empty when unknown, e.g. after a rollback)."""
+    path = settings.data_dir / "published.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def first_unpublished_file_id(settings: Settings, build_db: Path, fingerprint: str) -> int:
+    """The first raw file id the published warehouse has not seen, if the same dbt project built it;
+    else 0. The build's tests over raw need not look again at files below it (raw is append-only)."""
+    if published_info(settings).get("project_fingerprint") != fingerprint or not build_db.exists():
+        return 0
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        seen = con.execute("SELECT max(file_id) FROM marts.load_audit").fetchone()[0]
+    except duckdb.CatalogException:
+        return 0
+    finally:
+        con.close()
+    return 0 if seen is None else seen + 1
 
 
 def mart_names(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -69,17 +91,18 @@ def export_parquet(settings: Settings, db: Path) -> list[Path]:
     return written
 
 
-def publish(settings: Settings, build_db: Path) -> Path:
-    """Make `build_db` the warehouse BI reads; keep the one it replaces as a version."""
+def publish(settings: Settings, build_db: Path, fingerprint: str | None = None) -> Path:
+    """Make `build_db` the warehouse BI reads; keep the one it replaces as a version.
+    `fingerprint` is the dbt project's that built it (see dbt_runner.project_fingerprint)."""
     finalise_build(settings, build_db)
     # Exported from the build itself: a process that has the old warehouse open would otherwise be
     # handed its cached old database when it opens the same path again.
     export_parquet(settings, build_db)
-    _swap_in(settings, build_db)
+    _swap_in(settings, build_db, fingerprint)
     return settings.warehouse_db
 
 
-def _swap_in(settings: Settings, new_file: Path) -> None:
+def _swap_in(settings: Settings, new_file: Path, fingerprint: str | None) -> None:
     """Replace the warehouse by `new_file` in one rename, keeping the replaced one as a version."""
     warehouse = settings.warehouse_db
     settings.versions_dir.mkdir(parents=True, exist_ok=True)
@@ -88,8 +111,13 @@ def _swap_in(settings: Settings, new_file: Path) -> None:
         os.link(warehouse, settings.versions_dir / f"warehouse-{stamp}.duckdb")
     os.chmod(new_file, 0o444)  # read-only for everyone: BI never writes to it
     _fsync(new_file)
+    info = settings.data_dir / "published.json"
+    info.unlink(missing_ok=True)  # never describe the new file with the old one's record
     os.replace(new_file, warehouse)
     _fsync(warehouse.parent)
+    info.write_text(json.dumps({"project_fingerprint": fingerprint,
+                                "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}) + "\n",
+                    encoding="utf-8")
     for old in list_versions(settings)[settings.keep_versions:]:
         old.unlink()
 
@@ -111,7 +139,7 @@ def rollback(settings: Settings, version: str | None = None) -> Path:
     tmp = settings.warehouse_db.with_name(".rollback.duckdb")
     shutil.copyfile(chosen, tmp)
     export_parquet(settings, tmp)
-    _swap_in(settings, tmp)
+    _swap_in(settings, tmp, None)  # which project built that version is not recorded: test everything next
     return chosen
 
 
