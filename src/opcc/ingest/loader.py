@@ -19,7 +19,7 @@ import duckdb
 from opcc.config import FEEDS as FEED_NAMES
 from opcc.config import Settings, duckdb_config
 from opcc.feeds import FEEDS, Feed
-from opcc.ingest.parse import parse_incoming, settle_totals
+from opcc.ingest.parse import drop_parsed, parse_incoming, settle_totals
 from opcc.ingest.rawdb import raw_writer
 from opcc.ingest.rows import detect_feed, detect_layout, drop_staging, stage_rows
 from opcc.ingest.sniff import RejectedFile, sniff
@@ -131,8 +131,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
         else:
             # Read and parse into temp tables first: the write transaction stays short.
             layout = detect_layout(path, sniffed, FEEDS[feed], settings.mappings)
-            stage_rows(con, path, sniffed, layout, settings.data_dir / "tmp")
-            parse_incoming(con, FEEDS[feed], layout.columns, layout.ncols)
+            stage_rows(con, path, sniffed, layout, settings.data_dir / "tmp",
+                       lambda first_line: parse_incoming(con, FEEDS[feed], layout.columns, layout.ncols, first_line))
     except RejectedFile as exc:
         result.status, result.message = "rejected", str(exc)
     try:
@@ -146,7 +146,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
         _rollback(con)
         raise
     finally:
-        con.execute("DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS parsed")
+        drop_parsed(con)
         drop_staging(con)
     _file_away(settings, feed, path, result, move)
     return result

@@ -68,11 +68,14 @@ def _typed(col: Column, cell: str) -> str:
     return f"{PARSERS[col.kind]}({cell})"
 
 
-def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str, int], ncols: int) -> None:
-    """Parse `incoming` into the temp view `parsed_lines` (typed columns, `is_total`, `bad`) and the
-    temp table `parsed` holding only the lines that need attention: bad ones, with `column_name`,
-    `reason` and `raw_text`, and totals lines. Good lines are never materialised twice: the loader
-    inserts them straight from the view."""
+def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str, int], ncols: int,
+                   first_line: int | None = None) -> None:
+    """Parse `incoming`, in one pass, into the temp table `_parsed`: every record in file order with its
+    typed columns, `is_total`, `bad`, and for lines that need attention `column_name`, `reason` and
+    `raw_text`. When `incoming` has no line numbers (DuckDB's reader), record i is line first_line + i.
+
+    Over it: the view `parsed_lines` (data lines, blank lines left out) and the small table `parsed` of
+    the lines that need attention: bad ones and totals lines."""
     con.execute(MACROS)
     # Each cell trimmed once (n0..nN), and only when it has spaces to lose (trim copies every
     # string); a feed column is its cell, or NULL when the file lacks it.
@@ -111,9 +114,10 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
                  ELSE coalesce(c{i}, '') END""" for i in range(ncols))
     t_cols = ", ".join(f"{expr} AS _t_{name}" for name, expr in cells.items())
     feed_cols = ", ".join(c.name for c in feed.columns)
-    con.execute("DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS parsed")
+    drop_parsed(con)
+    # Blank lines stay in _parsed (flagged) so that its row ids are the records' positions in the file.
     con.execute(f"""
-        CREATE TEMP VIEW parsed_lines AS
+        CREATE TEMP TABLE _parsed AS
         WITH trimmed AS (
             SELECT *, {trimmed} FROM incoming
         ), cells AS (
@@ -124,19 +128,26 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
                    CASE WHEN lower(left(first_cell, 1)) IN ('t', 'g', 's')
                         THEN regexp_matches(first_cell, '{TOTAL_RE}', 'i') AND ({filled}) <= 3
                         ELSE false END AS is_total
-            FROM cells WHERE first_cell IS NOT NULL  -- blank lines are not data
+            FROM cells
+        ), checked AS (
+            SELECT *, first_cell IS NULL AS blank, first_cell IS NOT NULL AND ({bad_sql}) AS bad FROM typed
         )
-        SELECT *, {bad_sql} AS bad FROM typed
-    """)
-    # Reasons and the line as received are spelled out only for the few lines that need them.
-    con.execute(f"""
-        CREATE TEMP TABLE parsed AS
-        SELECT line_number, is_total, {feed_cols},
+        -- Reasons and the line as received are spelled out only for the few lines that need them.
+        SELECT line_number, blank, bad, is_total, {feed_cols},
                CASE WHEN bad THEN {column_sql} END AS column_name,
                CASE WHEN bad THEN {reason_sql} END AS reason,
-               concat_ws(',', {raw_cells}, extra) AS raw_text
-        FROM parsed_lines WHERE bad OR is_total
+               CASE WHEN bad OR is_total THEN concat_ws(',', {raw_cells}, extra) END AS raw_text
+        FROM checked
     """)
+    numbered = "line_number" if first_line is None else f"coalesce(line_number, CAST(rowid AS INTEGER) + {first_line})"
+    con.execute(f"""CREATE TEMP VIEW parsed_lines AS
+                    SELECT {numbered} AS line_number, * EXCLUDE (line_number, blank) FROM _parsed
+                    WHERE NOT blank  -- blank lines are not data""")
+    con.execute("CREATE TEMP TABLE parsed AS SELECT * EXCLUDE (bad) FROM parsed_lines WHERE bad OR is_total")
+
+
+def drop_parsed(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE IF EXISTS parsed; DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS _parsed")
 
 
 def settle_totals(con: duckdb.DuckDBPyConnection, last_good_line: int | None) -> None:

@@ -1,10 +1,11 @@
-"""From a received file to a DuckDB table of its data lines as text, each with its line number.
+"""From a received file to its data lines as text, each with its line number.
 
 CSV goes through DuckDB's own reader (the fast path) whenever that provably keeps line numbers:
 the number of records DuckDB returns must equal the file's physical lines after the header.
 Blank lines, line breaks inside quoted cells, or lines with too many cells break that equality,
 and then Python's csv module reads the file instead, exactly, line by line. Workbooks are read
-with openpyxl. Either way the result is the temp view `incoming(line_number, nfields, c0..cN, extra)`.
+with openpyxl. Either way the lines are the temp view `incoming(line_number, nfields, c0..cN, extra)`,
+which the parse (parse.py) reads once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import csv
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -185,56 +186,65 @@ def _utf8_copy(path: Path, sniffed: Sniffed, tmp_dir: Path) -> Path:
 
 
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP VIEW IF EXISTS incoming; DROP TABLE IF EXISTS _csv; DROP TABLE IF EXISTS _rows")
+    con.execute("DROP VIEW IF EXISTS incoming; DROP TABLE IF EXISTS _rows")
 
 
-def stage_rows(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, layout: Layout, tmp_dir: Path) -> str:
-    """Make the view `incoming` over the lines after the header; returns how they were read."""
+def stage_rows(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, layout: Layout, tmp_dir: Path,
+               parse: Callable[[int | None], None]) -> str:
+    """Make the view `incoming` over the lines after the header and `parse` it; returns how they were read.
+
+    `parse(first_line)` materialises the parse of `incoming` in one pass. On DuckDB's fast path
+    `incoming` has no line numbers: the parse keeps every record in file order, and record i is line
+    `first_line + i` once the record count is shown to equal the file's physical lines after the header."""
     drop_staging(con)
     if sniffed.kind == "xlsx":
         _stage_arrow(con, _xlsx_data(path, layout), layout.ncols)
+        parse(None)
         return "openpyxl"
     if sniffed.encoding in ("utf-8", "utf-8-sig"):
-        if _stage_fast(con, path, sniffed, layout):
+        if _parse_fast(con, path, sniffed, layout, parse):
             return "duckdb"
         if not is_utf8(path):  # UTF-8 at the top, something else further down: Windows-1252
             sniffed = replace(sniffed, encoding="cp1252")
     tmp_dir.mkdir(parents=True, exist_ok=True)
     source = path if sniffed.encoding in ("utf-8", "utf-8-sig") else _utf8_copy(path, sniffed, tmp_dir)
     try:
-        if source != path and _stage_fast(con, source, sniffed, layout):
+        if source != path and _parse_fast(con, source, sniffed, layout, parse):
             return "duckdb"
+        drop_staging(con)
         _stage_arrow(con, _csv_data(source, layout), layout.ncols)
+        parse(None)
         return "python-csv"
     finally:
         if source != path:
             source.unlink(missing_ok=True)
 
 
-def _stage_fast(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, layout: Layout) -> bool:
+def _parse_fast(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, layout: Layout,
+                parse: Callable[[int | None], None]) -> bool:
     expected = sniffed.physical_lines - layout.header_line
+    cols = ", ".join(f"c{i}" for i in range(layout.ncols))
+    # DuckDB's default max_line_size: a longer line is not read and so fails the count below. (A larger
+    # limit also stops DuckDB writing the load straight to disk: a 2 s checkpoint at 10M lines.)
     try:
         con.execute(
-            f"""CREATE TEMP TABLE _csv AS SELECT * FROM read_csv(?, header=false, skip={layout.header_line},
-                delim=?, quote='"', escape='"', columns={_columns_sql(layout.ncols)}, auto_detect=false,
-                null_padding=true, ignore_errors=true, max_line_size=10000000)""",
-            [str(source), layout.delimiter],
+            f"""CREATE OR REPLACE TEMP VIEW incoming AS
+                SELECT CAST(NULL AS INTEGER) AS line_number, {layout.ncols} AS nfields, {cols},
+                       CAST(NULL AS VARCHAR) AS extra
+                FROM read_csv({_sql_str(str(source))}, header=false, skip={layout.header_line},
+                              delim={_sql_str(layout.delimiter)}, quote='"', escape='"',
+                              columns={_columns_sql(layout.ncols)}, auto_detect=false, null_padding=true,
+                              ignore_errors=true)"""
         )
+        parse(layout.header_line + 1)
+        got = con.execute("SELECT count(*) FROM _parsed").fetchone()[0]
     except duckdb.Error:
-        con.execute("DROP TABLE IF EXISTS _csv")
         return False
-    got = con.execute("SELECT count(*) FROM _csv").fetchone()[0]
-    if got != expected:
-        con.execute("DROP TABLE _csv")
-        return False
-    cols = ", ".join(f"c{i}" for i in range(layout.ncols))
-    # rowid is the record's position: DuckDB keeps insertion order when creating a table from a CSV.
-    con.execute(
-        f"""CREATE TEMP VIEW incoming AS
-            SELECT CAST(rowid + {layout.header_line + 1} AS INTEGER) AS line_number,
-                   {layout.ncols} AS nfields, {cols}, CAST(NULL AS VARCHAR) AS extra FROM _csv"""
-    )
-    return True
+    return got == expected
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _csv_data(source: Path, layout: Layout) -> Iterator[tuple[int, list[str | None]]]:
