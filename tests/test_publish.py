@@ -78,3 +78,36 @@ def test_rollback_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_rollback_without_versions_says_so(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no earlier versions"):
         publish.rollback(Settings(data_dir=tmp_path))
+
+
+def ledger_build(settings: Settings, name: str, files: dict[int, int]) -> Path:
+    """A build whose marts.spend_transactions holds `lines` lines for each source file id."""
+    path = settings.builds_dir / f"{name}.duckdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.spend_transactions (file_id BIGINT, line_number INTEGER, amount DECIMAL(18,2))")
+    for file_id, lines in files.items():
+        con.execute("INSERT INTO marts.spend_transactions SELECT ?, range + 2, 1.00 FROM range(?)", [file_id, lines])
+    con.close()
+    return path
+
+
+def test_line_grain_marts_export_only_new_source_files(tmp_path: Path) -> None:
+    s = Settings(data_dir=tmp_path)
+    folder = s.marts_dir / "spend_transactions"
+    publish.publish(s, ledger_build(s, "night1", {1: 3, 2: 4}), "project-a")
+    os.utime(folder / "file-2.parquet", (0, 0))  # any rewrite would give it a new time
+
+    # File 1 superseded by file 3: only file 3 is written, file 2 is left as it was.
+    publish.publish(s, ledger_build(s, "night2", {2: 4, 3: 5}), "project-a")
+    assert sorted(p.name for p in folder.glob("*.parquet")) == ["file-2.parquet", "file-3.parquet"]
+    assert (folder / "file-2.parquet").stat().st_mtime == 0
+    con = duckdb.connect()
+    assert con.execute(f"SELECT file_id, count(*) FROM read_parquet('{folder}/*.parquet') GROUP BY 1 ORDER BY 1"
+                       ).fetchall() == [(2, 4), (3, 5)]
+
+    # Another dbt project may map the same lines differently: everything is written again.
+    publish.publish(s, ledger_build(s, "night3", {2: 4, 3: 5}), "project-b")
+    assert (folder / "file-2.parquet").stat().st_mtime > 0
+    assert not (s.marts_dir / "spend_transactions.parquet").exists()

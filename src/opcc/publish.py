@@ -71,24 +71,61 @@ def finalise_build(settings: Settings, build_db: Path) -> None:
         con.close()
 
 
-def export_parquet(settings: Settings, db: Path) -> list[Path]:
-    """Every mart as marts/<mart>.parquet, each replaced atomically."""
+# Line-grain marts whose lines of a file never change while the file is current (for a given dbt
+# project): exported as one Parquet file per source file, so a night writes only its new files.
+BY_SOURCE_FILE = ("spend_transactions",)
+
+
+def export_parquet(settings: Settings, db: Path, fingerprint: str | None = None) -> list[Path]:
+    """Every mart as marts/<mart>.parquet (the line-grain ones as marts/<mart>/file-<id>.parquet),
+    each file replaced atomically."""
     out_dir = settings.marts_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     con = duckdb.connect(str(db), read_only=True, config=duckdb_config(settings))
     try:
         for name in mart_names(con):
-            tmp = out_dir / f".{name}.parquet.tmp"
-            con.execute(f"COPY marts.\"{name}\" TO '{tmp}' (FORMAT parquet)")
+            if name in BY_SOURCE_FILE:
+                written.append(_export_by_source_file(con, out_dir / name, name, fingerprint))
+                continue
             target = out_dir / f"{name}.parquet"
-            os.replace(tmp, target)
+            _copy_atomically(con, f'SELECT * FROM marts."{name}"', target)
             written.append(target)
     finally:
         con.close()
-    for stale in set(out_dir.glob("*.parquet")) - set(written):
-        stale.unlink()  # a mart that no longer exists
+    for stale in set(out_dir.glob("*.parquet")) | {p for p in out_dir.iterdir() if p.is_dir()}:
+        if stale in written:
+            continue
+        if stale.is_dir():  # a mart that no longer exists, or is now exported another way
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     return written
+
+
+def _export_by_source_file(con: duckdb.DuckDBPyConnection, folder: Path, name: str, fingerprint: str | None) -> Path:
+    """marts/<mart>/file-<id>.parquet for each source file in the mart: files already exported by the same
+    dbt project are kept, new ones written, gone ones (superseded) deleted."""
+    stamp = folder / ".project_fingerprint"
+    if fingerprint is None or not stamp.exists() or stamp.read_text(encoding="utf-8") != fingerprint:
+        shutil.rmtree(folder, ignore_errors=True)  # another project (or unknown): the lines may differ
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {file_id for (file_id,) in con.execute(f'SELECT DISTINCT file_id FROM marts."{name}"').fetchall()}
+    exported = {int(p.stem.removeprefix("file-")): p for p in folder.glob("file-*.parquet")}
+    for file_id in sorted(wanted - set(exported)):
+        _copy_atomically(con, f'SELECT * FROM marts."{name}" WHERE file_id = {int(file_id)} ORDER BY line_number',
+                         folder / f"file-{file_id}.parquet")
+    for file_id in set(exported) - wanted:
+        exported[file_id].unlink()
+    if fingerprint is not None:
+        stamp.write_text(fingerprint, encoding="utf-8")
+    return folder
+
+
+def _copy_atomically(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
+    con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)")
+    os.replace(tmp, target)
 
 
 def publish(settings: Settings, build_db: Path, fingerprint: str | None = None) -> Path:
@@ -97,7 +134,7 @@ def publish(settings: Settings, build_db: Path, fingerprint: str | None = None) 
     finalise_build(settings, build_db)
     # Exported from the build itself: a process that has the old warehouse open would otherwise be
     # handed its cached old database when it opens the same path again.
-    export_parquet(settings, build_db)
+    export_parquet(settings, build_db, fingerprint)
     _swap_in(settings, build_db, fingerprint)
     return settings.warehouse_db
 

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from smtp_sink import SmtpSink
+from opcc.publish import BY_SOURCE_FILE
 
 pytestmark = pytest.mark.e2e
 
@@ -159,7 +160,7 @@ def test_budget_vs_actual_equals_loaded_transactions_to_the_penny(marts) -> None
 def test_parquet_exports_match_marts(demo_run, marts) -> None:
     data, _ = demo_run
     for (name,) in marts.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall():
-        parquet = data / "marts" / f"{name}.parquet"
+        parquet = data / "marts" / (f"{name}/*.parquet" if name in BY_SOURCE_FILE else f"{name}.parquet")
         diff = marts.execute(f"""SELECT count(*) FROM (
             (SELECT * FROM marts."{name}" EXCEPT ALL SELECT * FROM read_parquet('{parquet}'))
             UNION ALL
