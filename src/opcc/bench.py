@@ -6,7 +6,8 @@ Measures, each step as a child process with its own fresh `OPCC_DATA_DIR` under 
 - floor     DuckDB's own `CREATE TABLE t AS SELECT * FROM read_csv(file)` of that transactions file;
 - ingest    `opcc ingest --feed transactions file` into a fresh raw database, and its ratio to the floor;
 - nightly   the synth extracts landed, then `opcc run` (ingest, dbt, GX, publish, report via Airflow);
-- incremental  one new day landed after that, then `opcc run` again;
+- incremental  one new day landed after that, then `opcc run` again; then once more with nothing new
+            (the fixed cost of a night);
 - dag_parse the nightly DAG file parsed into a DagBag in a process where Airflow is already imported
             (and the cold import of Airflow itself);
 - demo      `opcc demo` then `opcc run` on the bundled demo extracts.
@@ -365,6 +366,10 @@ class Bench:
             self.add(Figure("incremental", "incremental / full", share, "%", "<= 25%", share <= 25))
         elif not m.ok or full.returncode:
             inc.note = (inc.note + "; " if inc.note else "") + "no ratio: a run failed"
+        # The same history with nothing new: what any night costs before it has data to process.
+        m = measure(self.opcc(data, "run"), self.env(data), self.log("nightly-idle"))
+        self.step("incremental", "idle night (no new files)", m,
+                  note="fixed cost: Airflow, dbt start and tests, GX import, publish")
 
     def run_dag_parse(self) -> None:
         data = self.work / "dagparse"
