@@ -40,9 +40,8 @@ class Settings:
     # {feed: {canonical column: header in the file}}.
     mappings: dict[str, dict[str, str]] = field(default_factory=dict)
     alert_email: str | None = None
-    # DuckDB's memory cap for the connections we open (ingestion, audit, publish); past it, DuckDB
-    # spills to data/tmp. dbt keeps DuckDB's default: its incremental delete+insert on a 10M-line
-    # table does not fit in 2GB (measured: "failed to pin block").
+    # DuckDB's memory cap for every connection the pipeline opens (ingestion, dbt, audit, publish);
+    # past it, DuckDB spills to disk under the data directory.
     duckdb_memory_limit: str = "1GB"
 
     # -- paths -------------------------------------------------------------------------------

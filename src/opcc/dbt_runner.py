@@ -30,6 +30,7 @@ def dbt_env(settings: Settings, build_db: Path) -> dict[str, str]:
     env.update({
         "OPCC_RAW_DB": str(settings.raw_db),
         "OPCC_BUILD_DB": str(build_db),
+        "OPCC_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
         "DBT_TARGET_PATH": str(settings.data_dir / "dbt" / "target"),
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
