@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import socket
@@ -131,18 +132,40 @@ def execution_api(settings: Settings, env: dict[str, str]) -> Iterator[None]:
             server.kill()
 
 
+class RunInProgress(RuntimeError):
+    """Another `opcc run` is using the same data directory."""
+
+
+@contextmanager
+def one_run_at_a_time(settings: Settings) -> Iterator[None]:
+    """`airflow dags test` does not honour the DAG's max_active_runs, and every night builds into the one
+    build file: a second `opcc run` on the same data directory is refused, not interleaved."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.data_dir / "run.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunInProgress(f"another opcc run is in progress on {settings.data_dir}: "
+                                "wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4) -> DagRunOutcome:
     """One real DagRun of the nightly DAG (`airflow dags test`), recorded in the metadata database.
 
     With `use_executor`, tasks run as the scheduler would run them: each in its own process under
     the LocalExecutor (up to `parallelism` at once), reporting to a loopback API server."""
-    ensure_airflow(settings)
-    env = airflow_env(settings, parallelism=parallelism)
-    if use_executor:
-        with execution_api(settings, env):
-            proc = _airflow(settings, "dags", "test", DAG_ID, "--use-executor", env=env)
-    else:
-        proc = _airflow(settings, "dags", "test", DAG_ID, env=env)
+    with one_run_at_a_time(settings):
+        ensure_airflow(settings)
+        env = airflow_env(settings, parallelism=parallelism)
+        if use_executor:
+            with execution_api(settings, env):
+                proc = _airflow(settings, "dags", "test", DAG_ID, "--use-executor", env=env)
+        else:
+            proc = _airflow(settings, "dags", "test", DAG_ID, env=env)
     outcome = latest_dag_run(settings)
     if outcome is None:
         raise RuntimeError(f"airflow dags test exited {proc.returncode} without recording a DagRun")

@@ -28,9 +28,13 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run the nightly DAG once, through Airflow; exit non-zero unless it published."""
-    from opcc.airflow_runner import run_dag
+    from opcc.airflow_runner import RunInProgress, run_dag
 
-    outcome = run_dag(settings, use_executor=args.use_executor, parallelism=args.parallelism)
+    try:
+        outcome = run_dag(settings, use_executor=args.use_executor, parallelism=args.parallelism)
+    except RunInProgress as exc:
+        print(f"opcc run: {exc}", file=sys.stderr)
+        return 2
     width = max(len(t) for t in outcome.tasks) if outcome.tasks else 0
     print(f"\nDagRun {outcome.run_id}: {outcome.state.upper()}")
     for task_id, state in sorted(outcome.tasks.items()):
