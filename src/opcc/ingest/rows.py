@@ -2,10 +2,10 @@
 
 CSV goes through DuckDB's own reader (the fast path) whenever that provably keeps line numbers:
 the number of records DuckDB returns must equal the file's physical lines after the header.
-Blank lines, line breaks inside quoted cells, or lines with too many cells break that equality,
-and then Python's csv module reads the file instead, exactly, line by line. Workbooks are read
-with openpyxl. Either way the lines are the temp view `incoming(line_number, nfields, c0..cN, extra)`,
-which the parse (parse.py) reads once.
+Blank lines (but for empty ones at the very end), line breaks inside quoted cells, or lines with
+too many cells break that equality, and then Python's csv module reads the file instead, exactly,
+line by line. Workbooks are read with openpyxl. Either way the lines are the temp view
+`incoming(line_number, nfields, c0..cN, extra)`, which the parse (parse.py) reads once.
 """
 
 from __future__ import annotations
@@ -222,7 +222,9 @@ def stage_rows(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, lay
 
 def _parse_fast(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, layout: Layout,
                 parse: Callable[[int | None], None]) -> bool:
-    expected = sniffed.physical_lines - layout.header_line
+    # DuckDB's reader skips empty lines. At the end of the file they move no line number; anywhere
+    # else they make the count differ, and the file is read line by line instead.
+    expected = sniffed.physical_lines - layout.header_line - sniffed.trailing_empty_lines
     cols = ", ".join(f"c{i}" for i in range(layout.ncols))
     # DuckDB's default max_line_size: a longer line is not read and so fails the count below. (A larger
     # limit also stops DuckDB writing the load straight to disk: a 2 s checkpoint at 10M lines.)

@@ -26,6 +26,7 @@ class Sniffed:
     kind: str  # "csv" | "xlsx"
     encoding: str | None  # for csv: "utf-8", "utf-8-sig", "utf-16", "cp1252"
     physical_lines: int  # newline-terminated lines (the last line counts even without one)
+    trailing_empty_lines: int = 0  # empty lines at the very end (finance exports often add one)
 
 
 def sniff(path: Path) -> Sniffed:
@@ -34,7 +35,7 @@ def sniff(path: Path) -> Sniffed:
     size = 0
     newlines = 0
     last_byte = b""
-    head = b""
+    head = tail = b""
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             if not head:
@@ -43,6 +44,7 @@ def sniff(path: Path) -> Sniffed:
             newlines += chunk.count(b"\n")
             size += len(chunk)
             last_byte = chunk[-1:]
+            tail = (tail + chunk[-65536:])[-65536:]
     sha = digest.hexdigest()
     physical_lines = newlines + (1 if size and last_byte != b"\n" else 0)
 
@@ -57,7 +59,7 @@ def sniff(path: Path) -> Sniffed:
     if head.startswith(b"%PDF"):
         raise RejectedFile("the file is a PDF, not a CSV extract")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return Sniffed(sha, size, "csv", "utf-16", physical_lines)
+        return Sniffed(sha, size, "csv", "utf-16", physical_lines)  # its newlines are two bytes: no tail count
     text_head = head.lstrip(b"\xef\xbb\xbf")
     if HTML_START.match(text_head):
         raise RejectedFile("the file is an HTML or XML page saved with a .csv name, not a CSV extract")
@@ -68,7 +70,16 @@ def sniff(path: Path) -> Sniffed:
     encoding = "utf-8" if _utf8_prefix(head, size) else "cp1252"  # cp1252: £ is byte 0xA3
     if encoding == "utf-8" and head.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
-    return Sniffed(sha, size, "csv", encoding, physical_lines)
+    return Sniffed(sha, size, "csv", encoding, physical_lines, _trailing_empty_lines(tail))
+
+
+def _trailing_empty_lines(tail: bytes) -> int:
+    """Empty lines ('\\n' or '\\r\\n' alone) after the last line with anything on it."""
+    body = tail.rstrip(b"\r\n")
+    if not body:
+        return 0  # nothing but line breaks in the last 64 KiB: not worth guessing
+    # The first line break after the body ends its last line; each further one ends an empty line.
+    return max(tail[len(body):].count(b"\n") - 1, 0)
 
 
 def _utf8_prefix(head: bytes, size: int) -> bool:
