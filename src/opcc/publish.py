@@ -30,9 +30,13 @@ def prepare_build(settings: Settings, build_db: Path) -> Path:
     return build_db
 
 
+def _published_record(settings: Settings) -> Path:
+    return settings.data_dir / "published.json"
+
+
 def published_info(settings: Settings) -> dict[str, str | None]:
     """What `publish` recorded of the warehouse BI reads now (empty when unknown, e.g. after a rollback)."""
-    path = settings.data_dir / "published.json"
+    path = _published_record(settings)
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
@@ -148,7 +152,7 @@ def _swap_in(settings: Settings, new_file: Path, fingerprint: str | None) -> Non
         os.link(warehouse, settings.versions_dir / f"warehouse-{stamp}.duckdb")
     os.chmod(new_file, 0o444)  # read-only for everyone: BI never writes to it
     _fsync(new_file)
-    info = settings.data_dir / "published.json"
+    info = _published_record(settings)
     info.unlink(missing_ok=True)  # never describe the new file with the old one's record
     os.replace(new_file, warehouse)
     _fsync(warehouse.parent)
