@@ -58,7 +58,8 @@ TYPE_NAMES = {Kind.MONEY: "an amount in pounds", Kind.DATE: "a date (dd/mm/yyyy,
 PARSERS = {Kind.MONEY: "opcc_money", Kind.DATE: "opcc_date", Kind.YEAR: "opcc_year"}
 
 
-def _sql_str(text: str) -> str:
+def sql_str(text: str) -> str:
+    """A SQL string literal (for text that cannot be a bound parameter, e.g. inside a view)."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -90,9 +91,9 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
     for c in feed.columns:
         t = f"_t_{c.name}"
         if c.required:
-            problems.append((f"{t} IS NULL", c.name, _sql_str(f"{c.name} is required but empty")))
+            problems.append((f"{t} IS NULL", c.name, sql_str(f"{c.name} is required but empty")))
         if c.kind is not Kind.TEXT:
-            quoted = f"{_sql_str(c.name + ' ')} || chr(39) || {t} || chr(39) || {_sql_str(' is not ' + TYPE_NAMES[c.kind])}"
+            quoted = f"{sql_str(c.name + ' ')} || chr(39) || {t} || chr(39) || {sql_str(' is not ' + TYPE_NAMES[c.kind])}"
             problems.append((f"{t} IS NOT NULL AND {c.name} IS NULL", c.name, quoted))
     problems.append((f"nfields > {ncols}", "(line)",
                      f"'the line has ' || nfields || ' cells but the header has {ncols}'"))
@@ -106,7 +107,7 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
         problems.append(("end_date < start_date", "end_date",
                          "'end_date ' || end_date || ' is before start_date ' || start_date"))
     bad_sql = " OR ".join(f"coalesce({cond}, false)" for cond, _, _ in problems)
-    column_sql = "concat_ws(', ', " + ", ".join(f"CASE WHEN {cond} THEN {_sql_str(col)} END"
+    column_sql = "concat_ws(', ', " + ", ".join(f"CASE WHEN {cond} THEN {sql_str(col)} END"
                                                for cond, col, _ in problems) + ")"
     reason_sql = "concat_ws('; ', " + ", ".join(f"CASE WHEN {cond} THEN {why} END" for cond, _, why in problems) + ")"
     raw_cells = ", ".join(

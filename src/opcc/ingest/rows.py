@@ -24,6 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from opcc.feeds import FEEDS, Feed, alias_index, normalise_header
+from opcc.ingest.parse import sql_str
 from opcc.ingest.sniff import RejectedFile, Sniffed, decode_cp1252, is_utf8
 
 HEAD_ROWS = 50
@@ -233,8 +234,8 @@ def _parse_fast(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, 
             f"""CREATE OR REPLACE TEMP VIEW incoming AS
                 SELECT CAST(NULL AS INTEGER) AS line_number, {layout.ncols} AS nfields, {cols},
                        CAST(NULL AS VARCHAR) AS extra
-                FROM read_csv({_sql_str(str(source))}, header=false, skip={layout.header_line},
-                              delim={_sql_str(layout.delimiter)}, quote='"', escape='"',
+                FROM read_csv({sql_str(str(source))}, header=false, skip={layout.header_line},
+                              delim={sql_str(layout.delimiter)}, quote='"', escape='"',
                               columns={_columns_sql(layout.ncols)}, auto_detect=false, null_padding=true,
                               ignore_errors=true)"""
         )
@@ -243,10 +244,6 @@ def _parse_fast(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, 
     except duckdb.Error:
         return False
     return got == expected
-
-
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _csv_data(source: Path, layout: Layout) -> Iterator[tuple[int, list[str | None]]]:
