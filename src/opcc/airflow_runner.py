@@ -165,7 +165,9 @@ def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4
             with execution_api(settings, env):
                 proc = _airflow(settings, "dags", "test", DAG_ID, "--use-executor", env=env)
         else:
-            proc = _airflow(settings, "dags", "test", DAG_ID, env=env)
+            from opcc.pipeline import TASKS_SHARE_PROCESS
+
+            proc = _airflow(settings, "dags", "test", DAG_ID, env=env | {TASKS_SHARE_PROCESS: "1"})
     outcome = latest_dag_run(settings)
     if outcome is None:
         raise RuntimeError(f"airflow dags test exited {proc.returncode} without recording a DagRun")
