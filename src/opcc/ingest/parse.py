@@ -3,6 +3,8 @@ DuckDB's speed. Each line gets its typed columns, or the reasons it cannot be lo
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from opcc.feeds import Column, Feed, Kind
@@ -117,8 +119,7 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
     feed_cols = ", ".join(c.name for c in feed.columns)
     drop_parsed(con)
     # Blank lines stay in _parsed (flagged) so that its row ids are the records' positions in the file.
-    con.execute(f"""
-        CREATE TEMP TABLE _parsed AS
+    select = f"""
         WITH trimmed AS (
             SELECT *, {trimmed} FROM incoming
         ), cells AS (
@@ -126,8 +127,10 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
         ), typed AS (
             SELECT *, {typed},
                    -- 'Total' and an amount or two, not a supplier called 'Total Gas & Power'. The
-                   -- first letter (T, G or S, by code: no string built) spares the regex most lines.
-                   CASE WHEN ascii(first_cell) IN (84, 116, 71, 103, 83, 115)
+                   -- first letter (t, g or s by its code, | 32 for either case: no string built) spares
+                   -- the regex most lines. Three values at most: DuckDB plans a longer IN list as a join,
+                   -- and a join loses the rows' file order (ORDER_SAFE below).
+                   CASE WHEN (ascii(first_cell) | 32) IN (116, 103, 115)
                         THEN regexp_matches(first_cell, '{TOTAL_RE}', 'i') AND ({filled}) <= 3
                         ELSE false END AS is_total
             FROM cells
@@ -140,16 +143,58 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
                CASE WHEN bad THEN {reason_sql} END AS reason,
                CASE WHEN bad OR is_total THEN concat_ws(',', {raw_cells}, extra) END AS raw_text
         FROM checked
-    """)
-    numbered = "line_number" if first_line is None else f"coalesce(line_number, CAST(rowid AS INTEGER) + {first_line})"
+    """
+    if first_line is not None:
+        keeps_file_order(con, select)
+    con.execute(f"CREATE TEMP TABLE _parsed AS {select}")
+    number_lines(con, first_line)
+
+
+class OrderNotKept(RuntimeError):
+    """The parse's plan may reorder records, so their positions would not be their line numbers."""
+
+
+# DuckDB keeps insertion order through scans and projections (preserve_insertion_order); a join (which is
+# what it makes of an IN list of five or more values), an aggregate, a window or a sort may not.
+_REORDERING = re.compile(r"\bJoin\b|Aggregate|Group By|Window|Order By|Union|Top N|Sample", re.IGNORECASE)
+
+
+def keeps_file_order(con: duckdb.DuckDBPyConnection, select: str) -> None:
+    """Raise OrderNotKept unless `select` reads `incoming` in order, projections only (checked on its plan)."""
+    plan = "\n".join(str(row[-1]) for row in con.execute(f"EXPLAIN {select}").fetchall())
+    if found := _REORDERING.search(plan):
+        raise OrderNotKept(f"the parse's plan has a {found.group(0)}, which may reorder lines")
+
+
+def number_lines(con: duckdb.DuckDBPyConnection, first_line: int | None, skipped: list[int] | None = None) -> None:
+    """(Re)make the view `parsed_lines` and the table `parsed` over `_parsed`. With `first_line`, record i
+    (its row id) is line first_line + i, plus one for each line in `skipped` (empty lines DuckDB's reader
+    passed over, in order) that comes before it."""
+    con.execute("DROP TABLE IF EXISTS parsed; DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS _skips")
+    helpers = ""  # columns of the numbering, not of the line
+    if first_line is None:
+        source, numbered = "_parsed", "line_number"
+    elif not skipped:
+        source, numbered = "_parsed", f"coalesce(line_number, CAST(rowid AS INTEGER) + {first_line})"
+    else:
+        # The k-th skipped line (from 0) comes before every record from row id `line - first_line - k` on, which
+        # all sit k + 1 lines further down: an ASOF join finds each record's last skip.
+        con.execute(f"""CREATE TEMP TABLE _skips AS
+                        SELECT line - {first_line} - (ordinality - 1) AS from_row, max(ordinality) AS shift
+                        FROM unnest(?::INTEGER[]) WITH ORDINALITY AS s(line, ordinality) GROUP BY 1""", [skipped])
+        source = "(SELECT rowid AS _row, * FROM _parsed) AS p ASOF LEFT JOIN _skips ON p._row >= _skips.from_row"
+        numbered = f"coalesce(line_number, CAST(_row + coalesce(shift, 0) AS INTEGER) + {first_line})"
+        helpers = ", _row, from_row, shift"
     con.execute(f"""CREATE TEMP VIEW parsed_lines AS
-                    SELECT {numbered} AS line_number, * EXCLUDE (line_number, blank) FROM _parsed
+                    SELECT {numbered} AS line_number, * EXCLUDE (line_number, blank{helpers})
+                    FROM {source}
                     WHERE NOT blank  -- blank lines are not data""")
     con.execute("CREATE TEMP TABLE parsed AS SELECT * EXCLUDE (bad) FROM parsed_lines WHERE bad OR is_total")
 
 
 def drop_parsed(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP TABLE IF EXISTS parsed; DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS _parsed")
+    con.execute("DROP TABLE IF EXISTS parsed; DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS _parsed; "
+                "DROP TABLE IF EXISTS _skips")
 
 
 def settle_totals(con: duckdb.DuckDBPyConnection, last_good_line: int | None) -> None:

@@ -1,10 +1,10 @@
 """From a received file to its data lines as text, each with its line number.
 
 CSV goes through DuckDB's own reader (the fast path) whenever that provably keeps line numbers:
-the number of records DuckDB returns must equal the file's physical lines after the header.
-Blank lines (but for empty ones at the very end), line breaks inside quoted cells, or lines with
-too many cells break that equality, and then Python's csv module reads the file instead, exactly,
-line by line. Workbooks are read with openpyxl. Either way the lines are the temp view
+the number of records DuckDB returns must equal the file's physical lines after the header, less
+the empty lines DuckDB passes over (found in the file and numbered around). Line breaks inside
+quoted cells, or lines DuckDB cannot read, break that equality, and then Python's csv module reads
+the file instead, exactly, line by line. Workbooks are read with openpyxl. Either way the lines are the temp view
 `incoming(line_number, nfields, c0..cN, extra)`, which the parse (parse.py) reads once.
 """
 
@@ -14,6 +14,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import logging
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -24,8 +25,10 @@ import duckdb
 import pyarrow as pa
 
 from opcc.feeds import FEEDS, Feed, alias_index, normalise_header
-from opcc.ingest.parse import sql_str
-from opcc.ingest.sniff import RejectedFile, Sniffed, decode_cp1252, is_utf8
+from opcc.ingest.parse import OrderNotKept, number_lines, sql_str
+from opcc.ingest.sniff import RejectedFile, Sniffed, decode_cp1252, empty_lines, is_utf8
+
+log = logging.getLogger(__name__)
 
 HEAD_ROWS = 50
 DELIMITERS = (",", ";", "\t", "|")
@@ -223,9 +226,10 @@ def stage_rows(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, lay
 
 def _parse_fast(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, layout: Layout,
                 parse: Callable[[int | None], None]) -> bool:
-    # DuckDB's reader skips empty lines. At the end of the file they move no line number; anywhere
-    # else they make the count differ, and the file is read line by line instead.
-    expected = sniffed.physical_lines - layout.header_line - sniffed.trailing_empty_lines
+    # DuckDB's reader skips empty lines. At the end of the file they move no line number; anywhere else
+    # the records are numbered around them, once they are found to explain the whole difference.
+    last_line = sniffed.physical_lines - sniffed.trailing_empty_lines
+    expected = last_line - layout.header_line
     cols = ", ".join(f"c{i}" for i in range(layout.ncols))
     # DuckDB's default max_line_size: a longer line is not read and so fails the count below. (A larger
     # limit also stops DuckDB writing the load straight to disk: a 2 s checkpoint at 10M lines.)
@@ -241,9 +245,20 @@ def _parse_fast(con: duckdb.DuckDBPyConnection, source: Path, sniffed: Sniffed, 
         )
         parse(layout.header_line + 1)
         got = con.execute("SELECT count(*) FROM _parsed").fetchone()[0]
+    except OrderNotKept as exc:
+        log.warning("%s: read line by line instead of by DuckDB's reader: %s", source.name, exc)
+        return False
     except duckdb.Error:
         return False
-    return got == expected
+    if got == expected:
+        return True
+    # Fewer records than lines: empty lines, or line breaks inside quoted cells (which no count of empty
+    # lines can make up for: a quoted cell's own empty lines are always fewer than its line breaks).
+    skipped = empty_lines(source, layout.header_line, last_line) if got < expected else None
+    if not skipped or got != expected - len(skipped):
+        return False
+    number_lines(con, layout.header_line + 1, skipped)
+    return True
 
 
 def _csv_data(source: Path, layout: Layout) -> Iterator[tuple[int, list[str | None]]]:

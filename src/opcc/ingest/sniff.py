@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +81,40 @@ def _trailing_empty_lines(tail: bytes) -> int:
         return 0  # nothing but line breaks in the last 64 KiB: not worth guessing
     # The first line break after the body ends its last line; each further one ends an empty line.
     return max(tail[len(body):].count(b"\n") - 1, 0)
+
+
+def empty_lines(path: Path, after: int, upto: int, limit: int = 1_000_000) -> list[int] | None:
+    """Physical numbers of the empty lines ('\\n' or '\\r\\n' alone) after line `after` up to line `upto`;
+    None when there are more than `limit` of them."""
+    found: list[int] = []
+    newlines = 0  # line breaks in the file before `data`
+    carry = b""  # the end of the previous chunk: a pair of line breaks may straddle two chunks
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            data = carry + chunk
+            hits = sorted(at for pattern in (b"\n\n", b"\n\r\n") for at in _find_all(data, pattern)
+                          if at + len(pattern) > len(carry))  # a pair wholly in `carry` was seen last time
+            counted, before = 0, 0
+            for at in hits:
+                before += data.count(b"\n", counted, at)
+                counted = at
+                line = newlines + before + 2  # the line that starts after the break at `at`
+                if line > upto:
+                    return found
+                if line > after:
+                    if len(found) == limit:
+                        return None
+                    found.append(line)
+            carry = data[-2:]
+            newlines += data.count(b"\n") - carry.count(b"\n")
+    return found
+
+
+def _find_all(data: bytes, pattern: bytes) -> Iterator[int]:
+    at = data.find(pattern)
+    while at >= 0:
+        yield at
+        at = data.find(pattern, at + 1)
 
 
 def _utf8_prefix(head: bytes, size: int) -> bool:
