@@ -10,11 +10,11 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 
 .PHONY: run test bench airflow install browser clean
 
+# Bytecode is compiled at install, once: uv does not by default, and where PYTHONDONTWRITEBYTECODE is
+# set every process would compile Airflow, dbt and GX from source again (about 2.5x their import time).
 $(BIN)/opcc: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==0.13.9
-	# Bytecode is compiled here, once: uv does not by default, and where PYTHONDONTWRITEBYTECODE is set
-	# every process would compile Airflow, dbt and GX from source again (about 2.5x their import time).
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e '.[dev]'
 	touch $(BIN)/opcc
 
