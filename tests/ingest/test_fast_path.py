@@ -16,13 +16,19 @@ HEADER = b"Body Name,Date,Transaction Number,Expense Type,Expense Area,Supplier 
 LINE = b"Police and Crime Commissioner for Dorset,02/04/2019,%d,Grants,OPCC Commissioning - Safety Fund,Victim Support,\"\xc2\xa31,000.00\"\r\n"
 
 
-def read(path: Path, tmp_path: Path) -> tuple[str, list[int]]:
+def staged(path: Path, tmp_path: Path) -> tuple[str, duckdb.DuckDBPyConnection]:
+    """How the file was read, and a connection holding its parse (`parsed_lines`)."""
     feed = FEEDS["transactions"]
     sniffed = sniff(path)
     layout = detect_layout(path, sniffed, feed, {})
     con = duckdb.connect()
     how = stage_rows(con, path, sniffed, layout, tmp_path / "tmp",
                      lambda first: parse_incoming(con, feed, layout.columns, layout.ncols, first))
+    return how, con
+
+
+def read(path: Path, tmp_path: Path) -> tuple[str, list[int]]:
+    how, con = staged(path, tmp_path)
     lines = [n for (n,) in con.execute("SELECT line_number FROM parsed_lines WHERE NOT bad ORDER BY 1").fetchall()]
     return how, lines
 
@@ -86,12 +92,7 @@ def test_a_file_read_in_parallel_keeps_every_line_number(tmp_path: Path) -> None
             if n % 99_991 == 0:
                 out.write(b"\r\n")  # and an empty line now and then, numbered around
                 line += 1
-    feed = FEEDS["transactions"]
-    sniffed = sniff(path)
-    layout = detect_layout(path, sniffed, feed, {})
-    con = duckdb.connect()
-    how = stage_rows(con, path, sniffed, layout, tmp_path / "tmp",
-                     lambda first: parse_incoming(con, feed, layout.columns, layout.ncols, first))
+    how, con = staged(path, tmp_path)
     assert how == "duckdb"
     lines, wrong = con.execute("""SELECT count(*), count(*) FILTER (WHERE line_number <> CAST(transaction_number AS INTEGER))
                                   FROM parsed_lines""").fetchone()
