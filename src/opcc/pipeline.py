@@ -115,7 +115,7 @@ def build(settings: Settings, run_dir: str) -> str:
 @contextmanager
 def _importing_meanwhile(module: str) -> Iterator[None]:
     """While dbt works in its own process, import the next step's module on the other core when the
-    tasks share one process (`opcc run`): Great Expectations takes about 5 s to import."""
+    tasks share one process (`opcc run`): importing Great Expectations takes 2-3 s."""
     if os.environ.get(TASKS_SHARE_PROCESS) != "1":
         yield
         return

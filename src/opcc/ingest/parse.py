@@ -129,7 +129,7 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
                    -- 'Total' and an amount or two, not a supplier called 'Total Gas & Power'. The
                    -- first letter (t, g or s by its code, | 32 for either case: no string built) spares
                    -- the regex most lines. Three values at most: DuckDB plans a longer IN list as a join,
-                   -- and a join loses the rows' file order (ORDER_SAFE below).
+                   -- and a join loses the rows' file order (see keeps_file_order).
                    CASE WHEN (ascii(first_cell) | 32) IN (116, 103, 115)
                         THEN regexp_matches(first_cell, '{TOTAL_RE}', 'i') AND ({filled}) <= 3
                         ELSE false END AS is_total

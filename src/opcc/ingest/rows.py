@@ -4,8 +4,8 @@ CSV goes through DuckDB's own reader (the fast path) whenever that provably keep
 the number of records DuckDB returns must equal the file's physical lines after the header, less
 the empty lines DuckDB passes over (found in the file and numbered around). Line breaks inside
 quoted cells, or lines DuckDB cannot read, break that equality, and then Python's csv module reads
-the file instead, exactly, line by line. Workbooks are read with openpyxl. Either way the lines are the temp view
-`incoming(line_number, nfields, c0..cN, extra)`, which the parse (parse.py) reads once.
+the file instead, exactly, line by line. Workbooks are read with openpyxl. Either way the lines are
+the temp view `incoming(line_number, nfields, c0..cN, extra)`, which the parse (parse.py) reads once.
 """
 
 from __future__ import annotations
