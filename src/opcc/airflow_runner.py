@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opcc.config import Settings, offline_environment
+from opcc.pipeline import TASKS_SHARE_PROCESS
 
 DAG_ID = "opcc_nightly"
 
@@ -165,8 +166,6 @@ def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4
             with execution_api(settings, env):
                 proc = _airflow(settings, "dags", "test", DAG_ID, "--use-executor", env=env)
         else:
-            from opcc.pipeline import TASKS_SHARE_PROCESS
-
             proc = _airflow(settings, "dags", "test", DAG_ID, env=env | {TASKS_SHARE_PROCESS: "1"})
     outcome = latest_dag_run(settings)
     if outcome is None:

@@ -29,6 +29,10 @@ LONDON = ZoneInfo("Europe/London")
 TASKS_SHARE_PROCESS = "OPCC_TASKS_SHARE_PROCESS"
 
 
+def tasks_share_process() -> bool:
+    return os.environ.get(TASKS_SHARE_PROCESS) == "1"
+
+
 class StepFailed(Exception):
     """A step failed for a reason a retry cannot mend (bad data, failed checks): fail fast."""
 
@@ -116,7 +120,7 @@ def build(settings: Settings, run_dir: str) -> str:
 def _importing_meanwhile(module: str) -> Iterator[None]:
     """While dbt works in its own process, import the next step's module on the other core when the
     tasks share one process (`opcc run`): importing Great Expectations takes 2-3 s."""
-    if os.environ.get(TASKS_SHARE_PROCESS) != "1":
+    if not tasks_share_process():
         yield
         return
     thread = threading.Thread(target=_try_import, args=(module,), name=f"import {module}", daemon=True)
@@ -188,7 +192,7 @@ def finish(settings: Settings, run_dir: str) -> None:
     """Fail the run unless it published; tell the finance team either way when it matters."""
     outcome = read_json(Path(run_dir) / "publish.json") or {}
     build_db_for(settings).unlink(missing_ok=True)
-    if os.environ.get(TASKS_SHARE_PROCESS) == "1":
+    if tasks_share_process():
         # The process exits after this last task. Freezing what it holds spares Python's collector a final
         # walk over every object Airflow, GX and the steps left behind (2 s of a night, measured).
         gc.freeze()
