@@ -13,7 +13,6 @@ import gc
 import importlib
 import json
 import os
-import re
 import shutil
 import threading
 from collections.abc import Iterator
