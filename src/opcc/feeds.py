@@ -1,11 +1,17 @@
-"""The contract of each feed: its columns, their types, which are required, and the header
-spellings finance systems use for them. `docs/contracts.md` documents the same in prose."""
+"""The contract of each feed: its columns, their types and which are required. The header spellings
+finance systems use for each column are data, in `header_synonyms.toml` beside this file;
+`docs/contracts.md` documents both in prose."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
+from pathlib import Path
+
+SYNONYMS_FILE = Path(__file__).with_name("header_synonyms.toml")
 
 
 class Kind(str, Enum):
@@ -20,7 +26,6 @@ class Column:
     name: str
     kind: Kind
     required: bool
-    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,10 +43,6 @@ class Feed:
         return next(c for c in self.columns if c.name == name)
 
 
-def _c(name: str, kind: Kind, required: bool, *aliases: str) -> Column:
-    return Column(name, kind, required, aliases)
-
-
 T, M, D, Y = Kind.TEXT, Kind.MONEY, Kind.DATE, Kind.YEAR
 
 FEEDS: dict[str, Feed] = {
@@ -50,89 +51,77 @@ FEEDS: dict[str, Feed] = {
         Feed(
             "transactions",
             (
-                _c("body", T, False, "Body Name", "Body", "Organisation", "Organisation Name"),
-                _c("transaction_date", D, True, "Date", "Transaction Date", "Payment Date", "Date Paid",
-                   "Paid Date", "Posting Date", "Invoice Date", "Date of Payment"),
-                _c("transaction_number", T, False, "Transaction Number", "Transaction No", "Transaction Ref",
-                   "Transaction Reference", "Reference", "Transaction ID", "Payment Reference",
-                   "Document Number"),
-                _c("supplier", T, True, "Supplier", "Supplier Name", "Beneficiary", "Payee", "Vendor",
-                   "Merchant Name", "Payee Name", "Vendor Name", "Creditor Name", "Creditor"),
-                _c("expense_type", T, False, "Expense Type", "Expenses Type", "Procurement Category",
-                   "Expenditure Category", "Expense Category", "Category", "Expenditure Type",
-                   "Purpose of Expenditure"),
-                _c("expense_area", T, False, "Department", "Service Area", "Expense Area", "Cost Centre",
-                   "Service Division", "Directorate", "Cost Centre Name", "Cost Centre Description"),
-                _c("amount", M, True, "Amount", "Net Amount", "Amount £", "Amount (£)", "Value", "Value £",
-                   "Net Value", "Amount Excl VAT", "Amount GBP"),
+                Column("body", T, False),
+                Column("transaction_date", D, True),
+                Column("transaction_number", T, False),
+                Column("supplier", T, True),
+                Column("expense_type", T, False),
+                Column("expense_area", T, False),
+                Column("amount", M, True),
             ),
             "amount",
         ),
         Feed(
             "budgets",
             (
-                _c("financial_year", Y, True, "Financial Year", "Year", "FY"),
-                _c("funding_source", T, True, "Funding Source", "Source", "Funding Source Code"),
-                _c("fund", T, False, "Fund", "Fund Code", "Fund Name"),
-                _c("cost_centre", T, False, "Cost Centre", "Expense Area", "Cost Center"),
-                _c("description", T, False, "Description", "Budget Line", "Narrative"),
-                _c("amount", M, True, "Amount", "Budget", "Budget £", "Budget Amount", "Amount £"),
+                Column("financial_year", Y, True),
+                Column("funding_source", T, True),
+                Column("fund", T, False),
+                Column("cost_centre", T, False),
+                Column("description", T, False),
+                Column("amount", M, True),
             ),
             "amount",
         ),
         Feed(
             "commitments",
             (
-                _c("commitment_id", T, True, "Commitment ID", "Contract ID", "Agreement ID", "Reference",
-                   "Contract Reference"),
-                _c("title", T, True, "Title", "Service", "Project", "Description", "Contract Title"),
-                _c("provider", T, True, "Provider", "Supplier", "Grantee", "Provider Name"),
-                _c("commitment_type", T, False, "Type", "Commitment Type", "Agreement Type", "Contract Type"),
-                _c("fund", T, True, "Fund", "Fund Code", "Fund Name"),
-                _c("pillar", T, True, "Pillar", "Main Pillar", "Police and Crime Plan Pillar", "Plan Pillar",
-                   "Priority"),
-                _c("start_date", D, True, "Start Date", "Start", "Contract Start"),
-                _c("end_date", D, True, "End Date", "End", "Contract End"),
-                _c("annual_value", M, True, "Annual Value", "Value per Year", "Annual Amount",
-                   "Annual Value £"),
+                Column("commitment_id", T, True),
+                Column("title", T, True),
+                Column("provider", T, True),
+                Column("commitment_type", T, False),
+                Column("fund", T, True),
+                Column("pillar", T, True),
+                Column("start_date", D, True),
+                Column("end_date", D, True),
+                Column("annual_value", M, True),
             ),
             "annual_value",
         ),
         Feed(
             "planned_projects",
             (
-                _c("project_id", T, True, "Project ID", "Reference", "Project Reference"),
-                _c("title", T, True, "Title", "Project", "Description", "Project Title"),
-                _c("provider", T, False, "Provider", "Proposed Provider"),
-                _c("fund", T, True, "Fund", "Fund Code", "Fund Name"),
-                _c("pillar", T, True, "Pillar", "Main Pillar", "Police and Crime Plan Pillar", "Priority"),
-                _c("financial_year", Y, True, "Financial Year", "Year", "FY"),
-                _c("anticipated_spend", M, True, "Anticipated Spend", "Planned Value", "Amount",
-                   "Anticipated Spend £", "Planned Spend"),
-                _c("status", T, False, "Status", "Project Status"),
+                Column("project_id", T, True),
+                Column("title", T, True),
+                Column("provider", T, False),
+                Column("fund", T, True),
+                Column("pillar", T, True),
+                Column("financial_year", Y, True),
+                Column("anticipated_spend", M, True),
+                Column("status", T, False),
             ),
             "anticipated_spend",
         ),
         Feed(
             "ppa_receipts",
             (
-                _c("receipt_date", D, True, "Date", "Receipt Date", "Date Received"),
-                _c("reference", T, False, "Reference", "Receipt Reference", "Lot", "Lot Number"),
-                _c("description", T, False, "Description", "Item", "Items"),
-                _c("gross_amount", M, True, "Gross", "Gross Amount", "Sale Proceeds", "Gross Proceeds"),
-                _c("sale_costs", M, True, "Fees", "Sale Costs", "Costs", "Commission", "Costs of Sale"),
-                _c("net_amount", M, True, "Net", "Net Amount", "Net Proceeds", "Net Receipt"),
+                Column("receipt_date", D, True),
+                Column("reference", T, False),
+                Column("description", T, False),
+                Column("gross_amount", M, True),
+                Column("sale_costs", M, True),
+                Column("net_amount", M, True),
             ),
             "net_amount",
         ),
         Feed(
             "grant_awards",
             (
-                _c("award_date", D, True, "Date", "Award Date", "Date Awarded"),
-                _c("reference", T, False, "Reference", "Grant Reference", "Grant ID"),
-                _c("recipient", T, True, "Recipient", "Organisation", "Applicant", "Grantee"),
-                _c("pillar", T, False, "Pillar", "Main Pillar", "Priority"),
-                _c("amount", M, True, "Amount", "Award", "Amount Awarded", "Grant Amount", "Amount £"),
+                Column("award_date", D, True),
+                Column("reference", T, False),
+                Column("recipient", T, True),
+                Column("pillar", T, False),
+                Column("amount", M, True),
             ),
             "amount",
         ),
@@ -141,22 +130,35 @@ FEEDS: dict[str, Feed] = {
 
 
 def normalise_header(text: str) -> str:
-    """Case-, space- and punctuation-insensitive form of a header: 'Amount (£)' -> 'amount£'."""
-    text = text.replace("\ufeff", "").strip().lower()
-    return re.sub(r"[\s_().:\-/]+", "", text)
+    """The words of a header, lower case, one space apart: 'Net Amount(£)', '* NET AMOUNT:' and
+    'NetAmount' are all 'net amount'. CamelCase is split; `£`, `*`, punctuation and spacing are not words."""
+    text = text.replace("\ufeff", "").replace("£", " ")
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
-def alias_index(feed: Feed, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Normalised header -> canonical column, built-in aliases plus a configured mapping.
+@cache
+def _synonym_table() -> dict[str, dict[str, list[str]]]:
+    with SYNONYMS_FILE.open("rb") as fh:
+        return tomllib.load(fh)
 
-    A configured mapping wins over a built-in alias, so an ambiguous header (e.g. 'Reference')
-    can be pointed at the right column."""
-    index: dict[str, str] = {}
+
+def synonyms(feed: Feed, column: str) -> list[str]:
+    """The column's header spellings, in priority order, its own name first."""
+    return [column, *_synonym_table().get(feed.name, {}).get(column, [])]
+
+
+def synonym_index(feed: Feed, mapping: dict[str, str] | None = None) -> dict[str, tuple[str, int]]:
+    """Normalised header -> (canonical column, priority: lower wins) for `feed`, from the synonyms file
+    and a configured mapping. A configured mapping wins over every synonym, so an ambiguous header
+    ('Reference') can be pointed at the right column."""
+    index: dict[str, tuple[str, int]] = {}
     for col in feed.columns:
-        for spelling in (col.name, *col.aliases):
-            index.setdefault(normalise_header(spelling), col.name)
-    for canonical, header in (extra or {}).items():
+        for priority, spelling in enumerate(synonyms(feed, col.name), start=1):
+            index.setdefault(normalise_header(spelling), (col.name, priority))
+    for canonical, header in (mapping or {}).items():
         if canonical not in {c.name for c in feed.columns}:
-            raise ValueError(f"mapping for feed {feed.name!r} names unknown column {canonical!r}")
-        index[normalise_header(header)] = canonical
+            raise ValueError(f"mapping for feed {feed.name!r} names unknown column {canonical!r}; "
+                             f"its columns are {', '.join(c.name for c in feed.columns)}")
+        index[normalise_header(header)] = (canonical, 0)
     return index

@@ -1,14 +1,18 @@
-"""Loading received files into the raw database: each file once, every line accounted for.
+"""Step 5 of ingestion, and its conductor: each received file read (read.py), its header found and
+mapped (header.py), its records staged (stage.py) and parsed (parse.py), then loaded and accounted for
+here: each file once, every line loaded or quarantined.
 
 A file is identified by its content (sha256): content already loaded is a duplicate and is skipped.
 A file with a name loaded before but new content supersedes the earlier version (the marts use the
 latest; raw keeps both). Each file loads in one transaction, so a crash leaves it wholly loaded or
-not at all; only then is it moved out of the landing area, so a rerun never counts it twice.
+not at all; only then is it moved out of the landing area, so a rerun never counts it twice. A file that
+fails in a way nobody foresaw is set aside (rejected, with the error) and the rest of the feed goes on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -19,12 +23,16 @@ import duckdb
 from opcc.config import FEEDS as FEED_NAMES
 from opcc.config import Settings, duckdb_config
 from opcc.feeds import FEEDS, Feed
-from opcc.ingest.parse import drop_parsed, parse_incoming, settle_totals
+from opcc.ingest import stage
+from opcc.ingest.header import FilePlan, Layout, detect_feed, plan_file
+from opcc.ingest.parse import OrderNotKept, combine_parts, drop_parsed, number_lines, parse_part, settle_totals
 from opcc.ingest.rawdb import raw_writer
-from opcc.ingest.rows import detect_feed, detect_layout, drop_staging, stage_rows
+from opcc.ingest.read import Source, open_source, sheet_rows
 from opcc.ingest.sniff import RejectedFile, sniff
 
-ACCEPTED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".tsv"}
+log = logging.getLogger(__name__)
+
+ACCEPTED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".tsv", ".zip"}
 
 
 @dataclass
@@ -88,7 +96,8 @@ def ingest_paths(settings: Settings, paths: list[Path], feed: str | None = None)
         name = feed or (path.parent.name if path.parent.name in FEEDS else None)
         if name is None:
             try:
-                name = detect_feed(path, sniff(path), settings.mappings)
+                with open_source(path, sniff(path), settings.data_dir / "tmp") as source:
+                    name = detect_feed(source, settings.mappings)
             except (RejectedFile, OSError) as exc:
                 results.append(FileResult("(unknown)", path.name, "", "rejected", message=str(exc)))
                 continue
@@ -114,6 +123,7 @@ def _record(con: duckdb.DuckDBPyConnection, r: FileResult) -> None:
 def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, path: Path,
                  move: bool) -> FileResult:
     result = FileResult(feed, path.name, "", "loaded")
+    headerless: list[str] = []
     try:
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
             raise RejectedFile(f"'{path.suffix}' files are not extracts: send CSV or .xlsx")
@@ -130,16 +140,22 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
                               f"{earlier[2]:%d/%m/%Y %H:%M} UTC): skipped, nothing counted twice")
         else:
             # Read and parse into temp tables first: the write transaction stays short.
-            layout = detect_layout(path, sniffed, FEEDS[feed], settings.mappings)
-            stage_rows(con, path, sniffed, layout, settings.data_dir / "tmp",
-                       lambda first_line: parse_incoming(con, FEEDS[feed], layout.columns, layout.ncols, first_line))
+            with open_source(path, sniffed, settings.data_dir / "tmp") as source:
+                plan = plan_file(source, FEEDS[feed], settings.mappings)
+                parse_file(con, source, FEEDS[feed], plan, settings.data_dir / "tmp")
+                headerless = [(sheet, list(sheet_rows(source, sheet))) for sheet in plan.headerless_sheets]
     except RejectedFile as exc:
         result.status, result.message = "rejected", str(exc)
+    except Exception as exc:  # noqa: BLE001 - one file's unforeseen failure must not stop the feed or the night
+        log.exception("%s/%s could not be read", feed, path.name)
+        result.status = "rejected"
+        result.message = (f"the file could not be read ({type(exc).__name__}: {str(exc)[:300]}); it is set aside "
+                          "in quarantine/ and the rest of the feed went on: please report this file")
     try:
         con.execute("BEGIN TRANSACTION")
         result.file_id = _next_file_id(con)
         if result.status == "loaded":
-            _load(con, FEEDS[feed], path, result)
+            _load(con, FEEDS[feed], path, result, headerless)
         _record(con, result)
         con.execute("COMMIT")
     except BaseException:
@@ -147,9 +163,40 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
         raise
     finally:
         drop_parsed(con)
-        drop_staging(con)
+        stage.drop_staging(con)
     _file_away(settings, feed, path, result, move)
     return result
+
+
+def parse_file(con: duckdb.DuckDBPyConnection, source: Source, feed: Feed, plan: FilePlan, tmp_dir: Path) -> None:
+    """Stage and parse each part of the file (a CSV, or each sheet with a header) into `parsed_lines` and
+    `parsed` (parse.combine_parts). DuckDB's reader is tried first where it may keep line numbers; where they
+    are not provably kept, the part is read again exactly."""
+    for part, layout in enumerate(plan.layouts):
+        if not _parse_fast(con, source, feed, layout, part, tmp_dir):
+            stage.exact(con, source, layout)
+            parse_part(con, feed, layout, part, ordered=False)
+            number_lines(con, part, layout.sheet, None)
+    combine_parts(con, len(plan.layouts))
+
+
+def _parse_fast(con: duckdb.DuckDBPyConnection, source: Source, feed: Feed, layout: Layout, part: int,
+                tmp_dir: Path) -> bool:
+    with stage.fast(con, source, layout, tmp_dir) as read:
+        if read is None:
+            return False
+        try:
+            records = parse_part(con, feed, layout, part, ordered=True)
+        except OrderNotKept as exc:
+            log.warning("%s: read line by line instead of by DuckDB's reader: %s", source.path.name, exc)
+            return False
+        except duckdb.Error:
+            return False  # lines DuckDB's reader cannot take: the exact reader will say which
+        skipped = stage.numbering(read, records)
+        if skipped is None:
+            return False
+        number_lines(con, part, layout.sheet, read.first_line, skipped)
+        return True
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -159,29 +206,44 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         pass  # no transaction was open
 
 
-def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileResult) -> None:
+def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileResult,
+          headerless: list[tuple[str, list[tuple[int, list[str | None]]]]]) -> None:
     """Insert the parsed lines and their quarantine records (inside the caller's transaction)."""
     cols = ", ".join(c.name for c in feed.columns)
-    # Good lines go straight from the parse into raw, in line order (DuckDB keeps insertion order).
-    con.execute(f"""INSERT INTO main.{feed.name} (file_id, line_number, {cols})
-                    SELECT ?, line_number, {cols} FROM parsed_lines WHERE NOT bad AND NOT is_total""",
+    # Good lines go straight from the parse into raw (DuckDB keeps insertion order).
+    con.execute(f"""INSERT INTO main.{feed.name} (file_id, line_number, {cols}, sheet, extras)
+                    SELECT ?, line_number, {cols}, sheet, extras FROM parsed_lines WHERE NOT bad AND NOT is_total""",
                 [result.file_id])
-    loaded, amount, last_good = con.execute(
-        f"SELECT count(*), sum({feed.amount_column}), max(line_number) FROM main.{feed.name} WHERE file_id = ?",
-        [result.file_id]).fetchone()
-    settle_totals(con, last_good)
-    con.execute("""INSERT INTO main.quarantine
-                   SELECT ?, line_number, column_name, reason, raw_text FROM parsed
-                   WHERE reason IS NOT NULL AND NOT is_total ORDER BY line_number""", [result.file_id])
+    by_sheet = con.execute(
+        f"""SELECT sheet, count(*), sum({feed.amount_column}), max(line_number) FROM main.{feed.name}
+            WHERE file_id = ? GROUP BY sheet""", [result.file_id]).fetchall()
+    settle_totals(con, feed.amount_column, {sheet: (last, amount) for sheet, _, amount, last in by_sheet})
+    con.execute("""INSERT INTO main.quarantine (file_id, line_number, column_name, reason, raw_text, sheet)
+                   SELECT ?, line_number, column_name, reason, raw_text, sheet FROM parsed
+                   WHERE reason IS NOT NULL AND NOT is_total ORDER BY sheet, line_number""", [result.file_id])
+    # A sheet without the header: its lines cannot be read, but they are counted and kept, never lost.
+    unread = [[result.file_id, line, "(sheet)", f"sheet '{sheet}' has no recognisable {feed.name} header",
+               ",".join("" if c is None else str(c) for c in cells)[:2000], sheet]
+              for sheet, rows in headerless for line, cells in rows if any(c is not None and str(c).strip() for c in cells)]
+    if unread:
+        con.executemany("INSERT INTO main.quarantine (file_id, line_number, column_name, reason, raw_text, sheet) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", unread)
     quarantined, control = con.execute(f"""
         SELECT count(*) FILTER (WHERE reason IS NOT NULL AND NOT is_total),
-               any_value({feed.amount_column}) FILTER (WHERE is_total)
+               sum({feed.amount_column}) FILTER (WHERE is_total)
         FROM parsed""").fetchone()
+    quarantined += len(unread)
+    loaded = sum(n for _, n, _, _ in by_sheet)
+    amount = sum((a for _, _, a, _ in by_sheet if a is not None), Decimal("0.00"))
     result.rows_loaded, result.rows_quarantined = loaded, quarantined
     result.rows_received = loaded + quarantined
-    result.loaded_amount = amount if amount is not None else Decimal("0.00")
+    result.loaded_amount = amount
     result.control_total = control
     notes = []
+    if len(by_sheet) > 1 or headerless:
+        notes.append(f"{len(by_sheet)} sheet(s) loaded")
+    if headerless:
+        notes.append("no header, lines quarantined, in sheet(s) " + ", ".join(f"'{s}'" for s, _ in headerless))
     if result.control_total is not None:
         diff = result.control_total - result.loaded_amount
         notes.append(f"totals line £{result.control_total:,.2f}"

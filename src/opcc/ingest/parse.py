@@ -1,5 +1,6 @@
-"""Turning staged text lines into typed values, in DuckDB SQL so that ten million lines parse at
-DuckDB's speed. Each line gets its typed columns, or the reasons it cannot be loaded."""
+"""Step 4 of ingestion: the staged cells (`incoming`, stage.py) as typed values, in DuckDB SQL so that ten
+million lines parse at DuckDB's speed. Each line gets its typed columns and the file's other columns
+(`extras`), or the reasons it cannot be loaded. A workbook's sheets are parsed one by one, as parts."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import re
 import duckdb
 
 from opcc.feeds import Column, Feed, Kind
+from opcc.ingest.header import Layout
+from opcc.ingest.stage import sql_str
 
 # Money: '£1,234.50', '1234.5', '(1,234.50)', '1,234.50-', '1,234.50 CR', '-£5', 'GBP 12'. Thousands separators must
-# sit in threes, and more than two decimal places is refused rather than rounded.
+# sit in threes, and more than two decimal places is refused rather than rounded. DECIMAL(18,2) holds up to
+# 9,999,999,999,999,999.99: a larger amount does not fit, and its line is quarantined (TRY_CAST), never a crash.
 MONEY_RE = r"^(\()?(-)?(\d{1,3}(?:,\d{3})+|\d*)(\.\d{0,2})?(\))?(-)?$"
 PLAIN_MONEY_RE = r"£?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?"
 DATE_FORMATS = [
@@ -21,6 +25,8 @@ DATE_FORMATS = [
 SHORT_DATE_FORMATS = ["%d/%m/%y", "%d-%b-%y", "%d %b %y", "%d-%m-%y"]
 YEAR_RE = r"^(?:FY\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})$"
 TOTAL_RE = r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b"
+# A longer cell is not a ledger value (Python's csv module stops at 128 KiB too): its line is quarantined.
+MAX_CELL_BYTES = 131_072
 
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO opcc_money_parts(v) AS
@@ -35,16 +41,19 @@ CREATE OR REPLACE TEMP MACRO opcc_money_of(p) AS
     END;
 -- The usual '£1,234.50' or '600.00' is cast straight away; credits and odd spellings take the long road.
 CREATE OR REPLACE TEMP MACRO opcc_money(v) AS
-    CASE WHEN regexp_full_match(v, '{PLAIN_MONEY_RE}') THEN CAST(replace(replace(v, '£', ''), ',', '') AS DECIMAL(18,2))
+    CASE WHEN regexp_full_match(v, '{PLAIN_MONEY_RE}') THEN TRY_CAST(replace(replace(v, '£', ''), ',', '') AS DECIMAL(18,2))
          ELSE opcc_money_of(opcc_money_parts(v)) END;
 CREATE OR REPLACE TEMP MACRO opcc_date_any(v) AS
     CASE WHEN year(try_strptime(v, {DATE_FORMATS!r})) >= 1000 THEN try_strptime(v, {DATE_FORMATS!r})
          ELSE try_strptime(v, {SHORT_DATE_FORMATS!r}) END;
--- dd/mm/yyyy, by far the commonest, is read directly; COALESCE only tries the rest where it failed.
+-- dd/mm/yyyy, by far the commonest, is read directly; COALESCE only tries the rest where it failed. Five digits
+-- are an Excel serial date (a workbook cell in General format, or a CSV saved from one): 45044 is 28/04/2023.
 CREATE OR REPLACE TEMP MACRO opcc_date_in_range(d) AS CASE WHEN year(d) BETWEEN 1990 AND 2100 THEN CAST(d AS DATE) END;
 CREATE OR REPLACE TEMP MACRO opcc_date(v) AS
     coalesce(CASE WHEN length(v) = 10 THEN opcc_date_in_range(try_strptime(v, '%d/%m/%Y')) END,
-             opcc_date_in_range(opcc_date_any(v)));
+             opcc_date_in_range(opcc_date_any(v)),
+             CASE WHEN regexp_full_match(v, '\\d{{5}}(\\.0+)?')
+                  THEN opcc_date_in_range(DATE '1899-12-30' + CAST(CAST(v AS DOUBLE) AS INTEGER)) END);
 CREATE OR REPLACE TEMP MACRO opcc_year(v) AS
     CASE WHEN regexp_full_match(upper(v), '{YEAR_RE}')
           AND (CAST(regexp_extract(upper(v), '{YEAR_RE}', 2) AS INT)
@@ -60,34 +69,38 @@ TYPE_NAMES = {Kind.MONEY: "an amount in pounds", Kind.DATE: "a date (dd/mm/yyyy,
 PARSERS = {Kind.MONEY: "opcc_money", Kind.DATE: "opcc_date", Kind.YEAR: "opcc_year"}
 
 
-def sql_str(text: str) -> str:
-    """A SQL string literal (for text that cannot be a bound parameter, e.g. inside a view)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _typed(col: Column, cell: str) -> str:
     if col.kind is Kind.TEXT:
         return cell
     return f"{PARSERS[col.kind]}({cell})"
 
 
-def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str, int], ncols: int,
-                   first_line: int | None = None) -> None:
-    """Parse `incoming`, in one pass, into the temp table `_parsed`: every record in file order with its
-    typed columns, `is_total`, `bad`, and for lines that need attention `column_name`, `reason` and
-    `raw_text`. When `incoming` has no line numbers (DuckDB's reader), record i is line first_line + i.
+def _cell(i: int) -> str:
+    """Cell i as a value: empty, `NA` (R's and many exports' missing value) and spaces alone are none; spaces
+    and non-breaking spaces around a value are not part of it. Trimmed only when there is something to trim
+    (trim copies every string)."""
+    c = f"c{i}"
+    edges = " OR ".join(f"{c} LIKE {p}" for p in ("' %'", "'% '", "chr(160) || '%'", "'%' || chr(160)"))
+    return (f"CASE WHEN {c} = '' OR {c} = 'NA' THEN NULL WHEN {edges} THEN nullif(trim({c}, ' ' || chr(160)), '') "
+            f"ELSE {c} END AS n{i}")
 
-    Over it: the view `parsed_lines` (data lines, blank lines left out) and the small table `parsed` of
-    the lines that need attention: bad ones and totals lines."""
+
+def parse_part(con: duckdb.DuckDBPyConnection, feed: Feed, layout: Layout, part: int, ordered: bool) -> int:
+    """Parse `incoming`, in one pass, into the temp table `_parsed_<part>`: every record in file order with its
+    typed columns, `extras`, `is_total`, `bad`, and for lines that need attention `column_name`, `reason` and
+    `raw_text`. Returns the number of records. With `ordered` (DuckDB's reader, whose records carry no line
+    numbers), the plan is first checked to keep the file's order: the records' positions become their lines."""
     con.execute(MACROS)
-    # Each cell trimmed once (n0..nN), and only when it has spaces to lose (trim copies every
-    # string); a feed column is its cell, or NULL when the file lacks it.
-    trimmed = ", ".join(f"CASE WHEN c{i} LIKE ' %' OR c{i} LIKE '% ' THEN nullif(trim(c{i}), '') "
-                        f"ELSE nullif(c{i}, '') END AS n{i}" for i in range(ncols))
+    ncols, columns = layout.ncols, layout.columns
+    trimmed = ", ".join(_cell(i) for i in range(ncols))
     cells = {c.name: f"n{columns[c.name]}" if c.name in columns else "NULL" for c in feed.columns}
     first_cell = "coalesce(" + ", ".join(f"n{i}" for i in range(ncols)) + ")"
     filled = " + ".join(f"(n{i} IS NOT NULL)::INT" for i in range(ncols))
     typed = ",\n    ".join(f"{_typed(c, '_t_' + c.name)} AS {c.name}" for c in feed.columns)
+    extras = layout.extras()
+    extras_sql = ("CAST(NULL AS VARCHAR)" if not extras else
+                  "nullif(CAST(json_merge_patch('{}', json_object("
+                  + ", ".join(f"{sql_str(key)}, n{i}" for key, i in extras.items()) + ")) AS VARCHAR), '{}')")
     # Each problem: (condition, column, reason SQL).
     problems: list[tuple[str, str, str]] = []
     for c in feed.columns:
@@ -99,6 +112,8 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
             problems.append((f"{t} IS NOT NULL AND {c.name} IS NULL", c.name, quoted))
     problems.append((f"nfields > {ncols}", "(line)",
                      f"'the line has ' || nfields || ' cells but the header has {ncols}'"))
+    long_cell = " OR ".join(f"strlen(c{i}) > {MAX_CELL_BYTES}" for i in range(ncols)) + f" OR strlen(extra) > {MAX_CELL_BYTES}"
+    problems.append((long_cell, "(line)", f"'a cell is longer than {MAX_CELL_BYTES:,} bytes: not a ledger value'"))
     if feed.name == "ppa_receipts":
         problems.append((
             "net_amount <> gross_amount - sale_costs", "net_amount",
@@ -112,12 +127,19 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
     column_sql = "concat_ws(', ', " + ", ".join(f"CASE WHEN {cond} THEN {sql_str(col)} END"
                                                for cond, col, _ in problems) + ")"
     reason_sql = "concat_ws('; ', " + ", ".join(f"CASE WHEN {cond} THEN {why} END" for cond, _, why in problems) + ")"
+    # The line as received, for the quarantine record; a cell too long to be a value is cut short there.
     raw_cells = ", ".join(
-        f"""CASE WHEN c{i} LIKE '%,%' OR c{i} LIKE '%"%' THEN '"' || replace(c{i}, '"', '""') || '"'
-                 ELSE coalesce(c{i}, '') END""" for i in range(ncols))
+        f"""CASE WHEN c{i} LIKE '%,%' OR c{i} LIKE '%"%' OR c{i} LIKE '%' || chr(10) || '%'
+                 THEN '"' || replace(left(c{i}, 1000), '"', '""') || '"'
+                 ELSE left(coalesce(c{i}, ''), 1000) END""" for i in range(ncols))
     t_cols = ", ".join(f"{expr} AS _t_{name}" for name, expr in cells.items())
     feed_cols = ", ".join(c.name for c in feed.columns)
-    drop_parsed(con)
+    # A line whose only value is an amount, in the amount column, may be an unlabelled totals line (checked
+    # against the lines above it when the file is loaded). Other required cells empty first: cheap to test.
+    others_empty = " AND ".join(f"_t_{c} IS NULL" for c in feed.required if c != feed.amount_column) or "true"
+    amount_alone = (f"CASE WHEN {others_empty} THEN {feed.amount_column} IS NOT NULL AND ({filled}) = 1 "
+                    "ELSE false END")
+    con.execute(f"DROP TABLE IF EXISTS _parsed_{part}")
     # Blank lines stay in _parsed (flagged) so that its row ids are the records' positions in the file.
     select = f"""
         WITH trimmed AS (
@@ -132,22 +154,26 @@ def parse_incoming(con: duckdb.DuckDBPyConnection, feed: Feed, columns: dict[str
                    -- and a join loses the rows' file order (see keeps_file_order).
                    CASE WHEN (ascii(first_cell) | 32) IN (116, 103, 115)
                         THEN regexp_matches(first_cell, '{TOTAL_RE}', 'i') AND ({filled}) <= 3
-                        ELSE false END AS is_total
+                        ELSE false END AS labelled_total
             FROM cells
         ), checked AS (
-            SELECT *, first_cell IS NULL AS blank, first_cell IS NOT NULL AND ({bad_sql}) AS bad FROM typed
+            SELECT *, first_cell IS NULL AS blank, first_cell IS NOT NULL AND ({bad_sql}) AS bad,
+                   NOT labelled_total AND {amount_alone} AS amount_alone
+            FROM typed
         )
         -- Reasons and the line as received are spelled out only for the few lines that need them.
-        SELECT line_number, blank, bad, is_total, {feed_cols},
+        SELECT line_number, blank, bad, labelled_total OR amount_alone AS is_total, amount_alone, {feed_cols},
+               {extras_sql} AS extras,
                CASE WHEN bad THEN {column_sql} END AS column_name,
                CASE WHEN bad THEN {reason_sql} END AS reason,
-               CASE WHEN bad OR is_total THEN concat_ws(',', {raw_cells}, extra) END AS raw_text
+               CASE WHEN bad OR labelled_total OR amount_alone THEN concat_ws(',', {raw_cells}, left(extra, 1000)) END
+                   AS raw_text
         FROM checked
     """
-    if first_line is not None:
+    if ordered:
         keeps_file_order(con, select)
-    con.execute(f"CREATE TEMP TABLE _parsed AS {select}")
-    number_lines(con, first_line)
+    con.execute(f"CREATE TEMP TABLE _parsed_{part} AS {select}")
+    return con.execute(f"SELECT count(*) FROM _parsed_{part}").fetchone()[0]
 
 
 class OrderNotKept(RuntimeError):
@@ -173,41 +199,77 @@ def keeps_file_order(con: duckdb.DuckDBPyConnection, select: str) -> None:
 _KEEPS_ORDER: set[str] = set()
 
 
-def number_lines(con: duckdb.DuckDBPyConnection, first_line: int | None, skipped: list[int] | None = None) -> None:
-    """(Re)make the view `parsed_lines` and the table `parsed` over `_parsed`. With `first_line`, record i
-    (its row id) is line first_line + i, plus one for each line in `skipped` (empty lines DuckDB's reader
-    passed over, in order) that comes before it."""
-    con.execute("DROP TABLE IF EXISTS parsed; DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS _skips")
+def number_lines(con: duckdb.DuckDBPyConnection, part: int, sheet: str | None, first_line: int | None,
+                 skipped: list[int] | None = None) -> None:
+    """Make the view `parsed_lines_<part>` over `_parsed_<part>`: its data lines (blank lines left out) with
+    their sheet and line numbers. With `first_line`, record i (its row id) is line first_line + i, plus one
+    for each line in `skipped` (empty lines DuckDB's reader passed over, in order) that comes before it."""
     helpers = ""  # columns of the numbering, not of the line
+    parsed = f"_parsed_{part}"
     if first_line is None:
-        source, numbered = "_parsed", "line_number"
+        source, numbered = parsed, "line_number"
     elif not skipped:
-        source, numbered = "_parsed", f"coalesce(line_number, CAST(rowid AS INTEGER) + {first_line})"
+        source, numbered = parsed, f"coalesce(line_number, CAST(rowid AS INTEGER) + {first_line})"
     else:
         # The k-th skipped line (from 0) comes before every record from row id `line - first_line - k` on, which
         # all sit k + 1 lines further down: an ASOF join finds each record's last skip.
-        con.execute(f"""CREATE TEMP TABLE _skips AS
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _skips_{part} AS
                         SELECT line - {first_line} - (ordinality - 1) AS from_row, max(ordinality) AS shift
                         FROM unnest(?::INTEGER[]) WITH ORDINALITY AS s(line, ordinality) GROUP BY 1""", [skipped])
-        source = "(SELECT rowid AS _row, * FROM _parsed) AS p ASOF LEFT JOIN _skips ON p._row >= _skips.from_row"
+        source = f"(SELECT rowid AS _row, * FROM {parsed}) AS p ASOF LEFT JOIN _skips_{part} AS k ON p._row >= k.from_row"
         numbered = f"coalesce(line_number, CAST(_row + coalesce(shift, 0) AS INTEGER) + {first_line})"
         helpers = ", _row, from_row, shift"
-    con.execute(f"""CREATE TEMP VIEW parsed_lines AS
-                    SELECT {numbered} AS line_number, * EXCLUDE (line_number, blank{helpers})
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW parsed_lines_{part} AS
+                    SELECT {sql_str(sheet) if sheet is not None else 'CAST(NULL AS VARCHAR)'} AS sheet,
+                           {numbered} AS line_number, * EXCLUDE (line_number, blank{helpers})
                     FROM {source}
                     WHERE NOT blank  -- blank lines are not data""")
-    con.execute("CREATE TEMP TABLE parsed AS SELECT * EXCLUDE (bad) FROM parsed_lines WHERE bad OR is_total")
+
+
+def combine_parts(con: duckdb.DuckDBPyConnection, parts: int) -> None:
+    """The view `parsed_lines` over every part's lines, and the small table `parsed` of the lines that need
+    attention: bad ones and totals lines."""
+    con.execute("CREATE OR REPLACE TEMP VIEW parsed_lines AS "
+                + " UNION ALL ".join(f"SELECT * FROM parsed_lines_{k}" for k in range(parts)))
+    con.execute("CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (bad) FROM parsed_lines WHERE bad OR is_total")
 
 
 def drop_parsed(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP TABLE IF EXISTS parsed; DROP VIEW IF EXISTS parsed_lines; DROP TABLE IF EXISTS _parsed; "
-                "DROP TABLE IF EXISTS _skips")
+    for (name, kind) in con.execute(
+            """SELECT table_name, table_type FROM information_schema.tables
+               WHERE table_catalog = 'temp' AND regexp_matches(table_name, '^(_?parsed|_skips)')""").fetchall():
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
 
 
-def settle_totals(con: duckdb.DuckDBPyConnection, last_good_line: int | None) -> None:
-    """Only a totals line after every other line is the file's control total; any other is quarantined."""
-    con.execute(
-        """UPDATE parsed SET column_name = '(line)', is_total = false,
-                  reason = 'a totals or subtotal line that is not the last line of the file'
-           WHERE is_total AND line_number < greatest((SELECT max(line_number) FROM parsed), ?)""",
-        [last_good_line or 0])
+def settle_totals(con: duckdb.DuckDBPyConnection, amount_column: str,
+                  loaded: dict[str | None, tuple[int, object]]) -> None:
+    """Decide the totals lines, sheet by sheet. `loaded` is, per sheet, its last loaded line and the sum of
+    its loaded amounts. A labelled totals line after every other line of its sheet is that sheet's control
+    total; one anywhere else is quarantined. A line with only an amount is a control total only where it is
+    last and equals the sum of the lines above it; otherwise it is quarantined, saying which."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _loaded (sheet VARCHAR, last_line INTEGER, amount DECIMAL(38,2))")
+    con.executemany("INSERT INTO _loaded VALUES (?, ?, ?)", [[k, v[0], v[1]] for k, v in loaded.items()])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _totals AS
+        WITH pos AS (
+            SELECT sheet, line_number, is_total, amount_alone, {amount_column} AS total,
+                   max(line_number) OVER (PARTITION BY sheet) AS last_listed
+            FROM parsed
+        )
+        SELECT pos.sheet, line_number, amount_alone, total, coalesce(l.amount, 0) AS above,
+               line_number >= greatest(last_listed, coalesce(l.last_line, 0)) AS last
+        FROM pos LEFT JOIN _loaded l ON l.sheet IS NOT DISTINCT FROM pos.sheet
+        WHERE is_total""")
+    con.execute("""
+        UPDATE parsed SET column_name = '(line)', is_total = false,
+               reason = CASE
+                   WHEN NOT t.amount_alone THEN 'a totals or subtotal line that is not the last line of the file'
+                   WHEN NOT t.last THEN 'a line with only an amount (' || t.total || ') that is not the last line, '
+                                        || 'so it is not a control total'
+                   ELSE 'a line with only an amount (' || t.total || ') that does not equal the sum of the lines '
+                        || 'above it (' || t.above || '): not a control total'
+               END
+        FROM _totals AS t
+        WHERE parsed.sheet IS NOT DISTINCT FROM t.sheet AND parsed.line_number = t.line_number
+          AND (NOT t.last OR (t.amount_alone AND t.total <> t.above))""")
+    con.execute("DROP TABLE _totals; DROP TABLE _loaded")

@@ -34,17 +34,23 @@ CREATE TABLE IF NOT EXISTS main.quarantine (
     line_number INTEGER NOT NULL,
     column_name VARCHAR,
     reason VARCHAR NOT NULL,
-    raw_text VARCHAR
+    raw_text VARCHAR,
+    sheet VARCHAR                            -- a workbook's sheet; null for CSV
 );
+ALTER TABLE main.quarantine ADD COLUMN IF NOT EXISTS sheet VARCHAR;
 """
 
 
 def feed_ddl(feed_name: str) -> str:
     feed = FEEDS[feed_name]
     cols = ",\n    ".join(f"{c.name} {SQL_TYPES[c.kind]}" for c in feed.columns)
+    # sheet: a workbook's sheet (null for CSV); extras: the file's other columns, a JSON object by header.
+    # Raw databases made before these two columns get them added.
     return (
         f"CREATE TABLE IF NOT EXISTS main.{feed.name} (\n    file_id BIGINT NOT NULL,\n"
-        f"    line_number INTEGER NOT NULL,\n    {cols}\n);"
+        f"    line_number INTEGER NOT NULL,\n    {cols},\n    sheet VARCHAR,\n    extras VARCHAR\n);\n"
+        f"ALTER TABLE main.{feed.name} ADD COLUMN IF NOT EXISTS sheet VARCHAR;\n"
+        f"ALTER TABLE main.{feed.name} ADD COLUMN IF NOT EXISTS extras VARCHAR;"
     )
 
 

@@ -24,7 +24,7 @@ class RejectedFile(Exception):
 class Sniffed:
     sha256: str
     size: int
-    kind: str  # "csv" | "xlsx"
+    kind: str  # "csv" | "xlsx" | "zip" (an archive holding one extract: read.open_source)
     encoding: str | None  # for csv: "utf-8", "utf-8-sig", "utf-16", "cp1252"
     physical_lines: int  # newline-terminated lines (the last line counts even without one)
     trailing_empty_lines: int = 0  # empty lines at the very end (finance exports often add one)
@@ -52,9 +52,11 @@ def sniff(path: Path) -> Sniffed:
     if size == 0 or not head.strip():
         raise RejectedFile("the file is empty")
     if head.startswith(XLSX_MAGIC):
-        if path.suffix.lower() not in (".xlsx", ".xlsm"):
-            raise RejectedFile("the file is a zip archive, not a CSV or .xlsx workbook")
-        return Sniffed(sha, size, "xlsx", None, 0)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return Sniffed(sha, size, "xlsx", None, 0)
+        if path.suffix.lower() == ".zip":
+            return Sniffed(sha, size, "zip", None, 0)
+        raise RejectedFile("the file is a zip archive, not a CSV or .xlsx workbook")
     if head.startswith(OLE_MAGIC):
         raise RejectedFile("the file is a legacy Excel 97-2003 (.xls) workbook: save it as .xlsx or CSV")
     if head.startswith(b"%PDF"):

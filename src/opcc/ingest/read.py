@@ -1,0 +1,219 @@
+"""Step 1 of ingestion, reading a received file: its records as cells, whatever holds them (CSV text in
+any encoding, line ending and delimiter; every sheet of a workbook; a zip archive holding one such
+file). Nothing here knows feeds or headers: that is header.py's work, on what this module reads."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import shutil
+import sys
+import tempfile
+import zipfile
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from opcc.ingest.sniff import RejectedFile, Sniffed, decode_cp1252, is_utf8, sniff
+
+DELIMITERS = (",", ";", "\t", "|")
+HEAD_ROWS = 50  # rows searched for a header at the top of a file or sheet, and at its end
+# Python's csv module refuses fields over 128 KiB; such a cell is read whole and its line quarantined (parse.py).
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file ready to read: the file itself, or the one extract inside a zip archive."""
+
+    path: Path
+    sniffed: Sniffed  # of `path`; the file as received is identified by its own sha256 (the loader's)
+    book: Any = None  # a workbook, opened once for all its reads (loading one costs 0.3 s)
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.sniffed.kind == "xlsx"
+
+
+Record = tuple[int, list[str | None]]  # (first physical line or sheet row, cells)
+
+
+@contextmanager
+def open_source(path: Path, sniffed: Sniffed, tmp_dir: Path) -> Iterator[Source]:
+    """The file to read; for a zip archive, its one CSV or workbook, unpacked for the duration."""
+    if sniffed.kind == "xlsx":
+        with _workbook(Source(path, sniffed)) as book:
+            yield Source(path, sniffed, book)
+        return
+    if sniffed.kind != "zip":
+        yield Source(path, sniffed)
+        return
+    with zipfile.ZipFile(path) as archive:
+        members = [m for m in archive.infolist()
+                   if not m.is_dir() and Path(m.filename).suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+                   and not Path(m.filename).name.startswith((".", "~$"))]
+        if len(members) != 1:
+            found = ", ".join(m.filename for m in members) or "none"
+            raise RejectedFile(f"a zip archive must hold exactly one CSV or .xlsx extract (it holds {found})")
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(dir=tmp_dir))
+        try:
+            inner = folder / Path(members[0].filename).name
+            with archive.open(members[0]) as src, inner.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            inner_sniffed = sniff(inner)
+            if inner_sniffed.kind == "zip":
+                raise RejectedFile("a zip archive inside a zip archive is not an extract")
+            with open_source(inner, inner_sniffed, tmp_dir) as source:
+                yield source
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- CSV text ---------------------------------------------------------------------------------------
+
+def text_head(source: Source) -> str:
+    """The first 256 KiB of a CSV, decoded."""
+    with source.path.open("rb") as fh:
+        data = fh.read(256 * 1024)
+    if source.sniffed.encoding == "cp1252":
+        return decode_cp1252(data)
+    return data.decode(source.sniffed.encoding or "utf-8", errors="replace").lstrip("\ufeff")
+
+
+def delimiters(source: Source) -> list[str]:
+    """The delimiters worth trying, in order of likelihood: those that appear in the file's head."""
+    head = text_head(source)
+    return [d for d in DELIMITERS if d in head] or [","]
+
+
+def head_records(source: Source, delimiter: str) -> list[Record]:
+    """The first HEAD_ROWS records of a CSV under `delimiter`."""
+    records: list[Record] = []
+    reader = csv.reader(io.StringIO(text_head(source), newline=""), delimiter=delimiter)
+    line = 1
+    try:
+        for cells in reader:
+            records.append((line, list(cells)))
+            line = reader.line_num + 1
+            if len(records) == HEAD_ROWS:
+                break
+    except csv.Error:
+        pass  # a head cut inside a quoted cell: the records before it stand
+    return records
+
+
+def text_encoding(source: Source) -> str:
+    """The encoding to read the whole CSV with. The head decides, except that a file whose head is UTF-8
+    but whose later bytes are not is read as Windows-1252 (finance exports append to files)."""
+    encoding = source.sniffed.encoding or "utf-8"
+    if encoding in ("utf-8", "utf-8-sig") and not is_utf8(source.path):
+        return "cp1252"
+    return encoding
+
+
+def csv_records(source: Source, delimiter: str, encoding: str | None = None) -> Iterator[Record]:
+    """Every record of a CSV with the physical line it starts on. Line ends may be CRLF, LF or a bare CR
+    (old Mac exports); a quoted cell may hold line breaks."""
+    encoding = encoding or text_encoding(source)
+    errors = "opcc-latin1" if encoding == "cp1252" else "strict"
+    with source.path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors=errors,
+                          newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        line = 1
+        for cells in reader:
+            start, line = line, reader.line_num + 1
+            yield start, list(cells)
+
+
+def tail_records(source: Source, delimiter: str) -> list[Record]:
+    """The last HEAD_ROWS records with anything in them (a header may come last: a sorted export)."""
+    return list(deque((r for r in csv_records(source, delimiter) if has_content(r[1])), maxlen=HEAD_ROWS))
+
+
+def _latin1_for_undefined(error: UnicodeDecodeError) -> tuple[str, int]:
+    """cp1252 leaves five bytes undefined: read them as Latin-1, as Excel does, rather than fail."""
+    return error.object[error.start:error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("opcc-latin1", _latin1_for_undefined)
+
+
+# -- workbooks --------------------------------------------------------------------------------------
+
+def sheet_names(source: Source) -> list[str]:
+    with _workbook(source) as wb:
+        return [ws.title for ws in wb.worksheets]
+
+
+def sheet_rows(source: Source, sheet: str) -> Iterator[Record]:
+    """Every row of one sheet, numbered as Excel numbers them, its cells as the text a CSV would hold."""
+    with _workbook(source) as wb:
+        ws = wb[sheet]
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, [cell_text(v) for v in row]
+
+
+def sheet_head_and_tail(source: Source, sheet: str) -> tuple[list[Record], list[Record]]:
+    """The first HEAD_ROWS rows of a sheet, and its last HEAD_ROWS rows with anything in them."""
+    head: list[Record] = []
+    tail: deque[Record] = deque(maxlen=HEAD_ROWS)
+    for record in sheet_rows(source, sheet):
+        if len(head) < HEAD_ROWS:
+            head.append(record)
+        elif has_content(record[1]):
+            tail.append(record)
+    return head, list(tail)
+
+
+@contextmanager
+def _workbook(source: Source) -> Iterator[Any]:
+    if source.book is not None:
+        yield source.book
+        return
+    import openpyxl  # only workbooks need it
+
+    try:
+        wb = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises a zoo of types for damaged files
+        raise RejectedFile(f"the workbook cannot be opened: {exc}") from exc
+    try:
+        yield wb
+    finally:
+        wb.close()
+
+
+def cell_text(value: object) -> str | None:
+    """A workbook cell as the text a CSV would hold: dates ISO, numbers exact to the penny."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool | int):
+        return str(value)
+    if isinstance(value, float):
+        # Spreadsheet arithmetic leaves binary noise (1041.4099999999999 is £1,041.41): round it away at the
+        # penny; a value that really has more decimals keeps them (and is quarantined as an amount).
+        d = Decimal(repr(value))
+        try:
+            rounded = d.quantize(Decimal("0.01"))
+        except InvalidOperation:  # inf, nan, or too large to hold pence: left as written
+            return repr(value)
+        return str(rounded if abs(d - rounded) < Decimal("0.000001") else d)
+    return str(value)
+
+
+def has_content(cells: list[str | None]) -> bool:
+    return any(c is not None and str(c).strip() for c in cells)
+
+
+def with_encoding(source: Source, encoding: str) -> Source:
+    return replace(source, sniffed=replace(source.sniffed, encoding=encoding))
