@@ -53,7 +53,9 @@ def opcc_nightly():
         return pipeline.start(_settings(), context["run_id"], context["dag_run"].run_after)
 
     def ingest_task(feed: str):
-        @task(task_id=f"ingest_{feed}")
+        # all_done: a feed whose task failed does not stop the next feed, nor the night (bad files and
+        # lines are set aside inside the task; this is for the rest, a full disk say).
+        @task(task_id=f"ingest_{feed}", trigger_rule="all_done")
         def ingest(run_dir: str) -> dict[str, int]:
             from opcc import pipeline
 
@@ -61,7 +63,7 @@ def opcc_nightly():
 
         return ingest
 
-    @task
+    @task(trigger_rule="all_done")
     def build(run_dir: str) -> str:
         from opcc import pipeline
 
@@ -98,7 +100,7 @@ def opcc_nightly():
         _fail_fast(pipeline.finish, run_dir)
 
     run_dir = start()
-    # One feed at a time: the raw database has one writer.
+    # One feed at a time: the raw database has one writer. Each runs whatever happened to the one before.
     ingests = [ingest_task(feed)(run_dir) for feed in FEEDS]
     build_db = build(run_dir)
     chain(*ingests, build_db)

@@ -72,6 +72,15 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if any(r.status == "rejected" for r in results) else 0
 
 
+def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
+    """Show how a file would be read (encoding, header, column mapping, parsed lines), loading nothing."""
+    from opcc.ingest.inspect import inspect_file
+
+    code, report = inspect_file(settings, Path(args.file).resolve(), args.feed)
+    print(report)
+    return code
+
+
 def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
     """Publish an earlier warehouse version again."""
     from opcc.publish import list_versions, rollback
@@ -109,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     ingest.add_argument("--feed", choices=FEEDS)
     ingest.add_argument("paths", nargs="*", help="files to load (default: everything in landing/)")
     ingest.set_defaults(func=cmd_ingest)
+
+    inspect = sub.add_parser("inspect", help=cmd_inspect.__doc__)
+    inspect.add_argument("file", help="the extract to look at")
+    inspect.add_argument("--feed", choices=FEEDS, help="the feed it is for (default: read from its header)")
+    inspect.set_defaults(func=cmd_inspect)
 
     rb = sub.add_parser("rollback", help=cmd_rollback.__doc__)
     rb.add_argument("version", nargs="?", help="part of a version's name (default: the newest earlier one)")

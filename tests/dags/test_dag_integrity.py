@@ -36,6 +36,8 @@ def test_tasks_run_in_order_and_ingest_one_feed_at_a_time(dagbag) -> None:
     ingests = [f"ingest_{f}" for f in feeds]
     for before, after in zip(ingests, ingests[1:] + ["build"]):
         assert after in dag.get_task(before).downstream_task_ids
+        # A failed feed stops neither the next feed nor the build: the night goes on.
+        assert dag.get_task(after).trigger_rule == "all_done"
     order = ["build", "docs", "audit", "publish", "report", "finish"]
     for before, after in zip(order, order[1:]):
         assert after in dag.get_task(before).downstream_task_ids

@@ -177,14 +177,20 @@ def test_rerun_with_no_new_files_changes_no_figure(demo_run, marts) -> None:
     # ... with an HTML page saved as .csv among them: rejected, and the night carries on.
     (data / "landing" / "transactions" / "spend-2020-04.csv").write_text(
         "<!DOCTYPE html><html><body>Your session has expired</body></html>\n")
+    # ... and a ledger line with an amount beyond DECIMAL(18,2), which once crashed the night: quarantined.
+    (data / "landing" / "transactions" / "spend-2020-05.csv").write_text(
+        "Date,Supplier,Amount\n05/05/2020,Overflow Ltd,99999999999999999999.99\n")
     proc = opcc(data, "run")
     assert proc.returncode == 0, proc.stdout[-3000:]
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     after = con.execute("SELECT sum(committed), sum(planned), sum(actual) FROM marts.fund_position").fetchone()
     statuses = dict(con.execute("SELECT status, count(*) FROM marts.load_audit GROUP BY 1").fetchall())
+    [overflow] = con.execute("""SELECT reason FROM marts.quarantined_rows
+                                WHERE file_name = 'spend-2020-05.csv' AND line_number = 2""").fetchall()
     con.close()
     assert after == before
-    assert statuses == {"loaded": 25, "duplicate": 25, "rejected": 1}
+    assert statuses == {"loaded": 26, "duplicate": 25, "rejected": 1}
+    assert "99999999999999999999.99" in overflow[0] and "not an amount" in overflow[0]
     html = (data / "reports" / "index.html").read_text()
     assert "spend-2020-04.csv" in html and "HTML" in html
     assert list((data / "quarantine" / "transactions").glob("*-spend-2020-04.csv"))

@@ -104,7 +104,8 @@ def test_corpus_file(tmp_path: Path, case: Expect) -> None:
     con = duckdb.connect(str(s.raw_db), read_only=True)
     if case.status == "rejected":
         assert (result.rows_loaded, result.rows_quarantined) == (0, 0)
-        assert (s.quarantine_dir / case.feed).glob(f"*-{case.file}")
+        [kept] = (s.quarantine_dir / case.feed).glob(f"*-{case.file}")
+        assert case.message in kept.with_name(kept.name + ".reason.txt").read_text()
         assert not (s.landing_dir / case.feed / case.file).exists()
         [(status, message)] = con.execute("SELECT status, message FROM files").fetchall()
         assert status == "rejected" and case.message in message
@@ -192,3 +193,28 @@ def test_feed_read_from_the_header_when_not_given(tmp_path: Path) -> None:
 
     [result] = ingest_paths(Settings(data_dir=tmp_path), [CORPUS / "budgets_financial_year_spellings.csv"])
     assert (result.feed, result.status, result.rows_loaded) == ("budgets", "loaded", 4)
+
+
+def test_a_file_that_fails_unexpectedly_is_set_aside_and_the_feed_goes_on(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from opcc.ingest import loader
+
+    data = tmp_path / "data"
+    landing = data / "landing" / "transactions"
+    landing.mkdir(parents=True)
+    for name in ("transactions_utf8_bom.csv", "transactions_quoted_commas.csv"):
+        shutil.copy(CORPUS / name, landing / name)
+    real_parse = loader.parse_file
+
+    def parse_or_fail(con, source, feed, plan, tmp_dir):
+        if source.path.name == "transactions_quoted_commas.csv":
+            raise MemoryError("a failure nobody foresaw")
+        return real_parse(con, source, feed, plan, tmp_dir)
+
+    monkeypatch.setattr(loader, "parse_file", parse_or_fail)
+    results = {r.file_name: r for r in ingest_feed(Settings(data_dir=data), "transactions")}
+    failed, loaded = results["transactions_quoted_commas.csv"], results["transactions_utf8_bom.csv"]
+    assert failed.status == "rejected" and "MemoryError: a failure nobody foresaw" in failed.message
+    assert (loaded.status, loaded.rows_loaded) == ("loaded", 2)
+    [kept] = (data / "quarantine" / "transactions").glob("*-transactions_quoted_commas.csv")
+    assert "set aside" in kept.with_name(kept.name + ".reason.txt").read_text()

@@ -4,6 +4,7 @@ select
     files.feed,
     files.file_name,
     quarantine.line_number,
+    quarantine.sheet,
     quarantine.column_name,
     quarantine.reason,
     quarantine.raw_text
