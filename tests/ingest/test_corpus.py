@@ -68,6 +68,8 @@ CASES = [
     Expect("transactions_cr_dr_suffixes_and_iso_datetime.csv", loaded=3, amount="865.50"),
     Expect("transactions_workbook.xlsx", loaded=3, quarantined=1, amount="2234.80", control="2284.80",
            reasons={7: "transaction_date is required"}, loaded_lines=[4, 5, 6]),
+    Expect("transactions_amount_beyond_decimal_18_2.csv", loaded=0, quarantined=1, amount="0.00",
+           reasons={2: "amount '99999999999999999999.99' is not an amount in pounds (at most 16 digits"}),
     Expect("rejected_html_page_saved_as_csv.csv", status="rejected", message="HTML"),
     Expect("rejected_empty.csv", status="rejected", message="the file is empty"),
     Expect("rejected_binary.csv", status="rejected", message="binary"),
@@ -116,7 +118,7 @@ def test_corpus_file(tmp_path: Path, case: Expect) -> None:
     # raw agrees with the file's audit record
     amount_col = {"transactions": "amount", "budgets": "amount", "ppa_receipts": "net_amount",
                   "commitments": "annual_value"}[case.feed]
-    n, total = con.execute(f"SELECT count(*), sum({amount_col}) FROM {case.feed}").fetchone()
+    n, total = con.execute(f"SELECT count(*), coalesce(sum({amount_col}), 0) FROM {case.feed}").fetchone()
     assert (n, total) == (case.loaded, Decimal(case.amount))
     quarantined = dict(con.execute("SELECT line_number, reason FROM quarantine").fetchall())
     assert set(quarantined) == set(case.reasons)
@@ -218,3 +220,37 @@ def test_a_file_that_fails_unexpectedly_is_set_aside_and_the_feed_goes_on(tmp_pa
     assert (loaded.status, loaded.rows_loaded) == ("loaded", 2)
     [kept] = (data / "quarantine" / "transactions").glob("*-transactions_quoted_commas.csv")
     assert "set aside" in kept.with_name(kept.name + ".reason.txt").read_text()
+
+
+def test_a_cell_longer_than_128_kib_quarantines_its_line(tmp_path: Path) -> None:
+    landing = tmp_path / "data" / "landing" / "transactions"
+    landing.mkdir(parents=True)
+    long = "x" * 131_073
+    (landing / "long.csv").write_text(f"Date,Supplier,Amount\n01/05/2020,\"{long}\",600.00\n02/05/2020,Acme,700.00\n")
+    [result] = ingest_feed(Settings(data_dir=tmp_path / "data"), "transactions")
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 1)
+    con = duckdb.connect(str(tmp_path / "data" / "raw.duckdb"), read_only=True)
+    [(line, reason, raw)] = con.execute("SELECT line_number, reason, raw_text FROM quarantine").fetchall()
+    assert line == 2 and "longer than 131,072 bytes" in reason and len(raw) < 2000
+
+
+def test_a_load_that_fails_sets_the_file_aside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opcc.ingest import loader
+
+    data = tmp_path / "data"
+    (data / "landing" / "transactions").mkdir(parents=True)
+    shutil.copy(CORPUS / "transactions_utf8_bom.csv", data / "landing" / "transactions" / "a.csv")
+    shutil.copy(CORPUS / "transactions_quoted_commas.csv", data / "landing" / "transactions" / "b.csv")
+    real_load = loader._load
+
+    def load_or_fail(con, feed, path, result, headerless):
+        if path.name == "a.csv":
+            con.execute("SELECT error('disk trouble')")
+        return real_load(con, feed, path, result, headerless)
+
+    monkeypatch.setattr(loader, "_load", load_or_fail)
+    results = {r.file_name: r for r in ingest_feed(Settings(data_dir=data), "transactions")}
+    assert results["a.csv"].status == "rejected" and "disk trouble" in results["a.csv"].message
+    assert (results["b.csv"].status, results["b.csv"].rows_loaded) == ("loaded", 1)
+    con = duckdb.connect(str(data / "raw.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM transactions").fetchone()[0] == 1  # nothing of a.csv stayed

@@ -147,25 +147,43 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
     except RejectedFile as exc:
         result.status, result.message = "rejected", str(exc)
     except Exception as exc:  # noqa: BLE001 - one file's unforeseen failure must not stop the feed or the night
-        log.exception("%s/%s could not be read", feed, path.name)
-        result.status = "rejected"
-        result.message = (f"the file could not be read ({type(exc).__name__}: {str(exc)[:300]}); it is set aside "
-                          "in quarantine/ and the rest of the feed went on: please report this file")
+        _set_aside(result, exc)
     try:
-        con.execute("BEGIN TRANSACTION")
-        result.file_id = _next_file_id(con)
-        if result.status == "loaded":
-            _load(con, FEEDS[feed], path, result, headerless)
-        _record(con, result)
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
+        try:
+            _commit(con, FEEDS[feed], path, result, headerless)
+        except duckdb.Error as exc:  # the load itself failed: nothing of it stays; the file is set aside
+            _rollback(con)
+            _set_aside(result, exc)
+            _commit(con, FEEDS[feed], path, result, headerless)
     finally:
         drop_parsed(con)
         stage.drop_staging(con)
     _file_away(settings, feed, path, result, move)
     return result
+
+
+def _set_aside(result: FileResult, exc: Exception) -> None:
+    log.error("%s/%s could not be loaded", result.feed, result.file_name, exc_info=exc)
+    result.status = "rejected"
+    result.rows_received = result.rows_loaded = result.rows_quarantined = 0
+    result.control_total = result.loaded_amount = None
+    result.message = (f"the file could not be loaded ({type(exc).__name__}: {str(exc)[:300]}); it is set aside in "
+                      "quarantine/ and the rest of the feed went on: please report this file")
+
+
+def _commit(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileResult,
+            headerless: list[tuple[str, list[tuple[int, list[str | None]]]]]) -> None:
+    """Record the file, and load its lines if it is to be loaded, in one transaction."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+        result.file_id = _next_file_id(con)
+        if result.status == "loaded":
+            _load(con, feed, path, result, headerless)
+        _record(con, result)
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
 
 
 def parse_file(con: duckdb.DuckDBPyConnection, source: Source, feed: Feed, plan: FilePlan, tmp_dir: Path) -> None:

@@ -64,7 +64,8 @@ CREATE OR REPLACE TEMP MACRO opcc_year(v) AS
     END;
 """
 
-TYPE_NAMES = {Kind.MONEY: "an amount in pounds", Kind.DATE: "a date (dd/mm/yyyy, d Mon yyyy or yyyy-mm-dd)",
+TYPE_NAMES = {Kind.MONEY: "an amount in pounds (at most 16 digits before the point and 2 after it)",
+              Kind.DATE: "a date (dd/mm/yyyy, d Mon yyyy or yyyy-mm-dd)",
               Kind.YEAR: "a financial year like 2019/20"}
 PARSERS = {Kind.MONEY: "opcc_money", Kind.DATE: "opcc_date", Kind.YEAR: "opcc_year"}
 
@@ -248,7 +249,8 @@ def settle_totals(con: duckdb.DuckDBPyConnection, amount_column: str,
     total; one anywhere else is quarantined. A line with only an amount is a control total only where it is
     last and equals the sum of the lines above it; otherwise it is quarantined, saying which."""
     con.execute("CREATE OR REPLACE TEMP TABLE _loaded (sheet VARCHAR, last_line INTEGER, amount DECIMAL(38,2))")
-    con.executemany("INSERT INTO _loaded VALUES (?, ?, ?)", [[k, v[0], v[1]] for k, v in loaded.items()])
+    if loaded:
+        con.executemany("INSERT INTO _loaded VALUES (?, ?, ?)", [[k, v[0], v[1]] for k, v in loaded.items()])
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _totals AS
         WITH pos AS (
