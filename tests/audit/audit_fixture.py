@@ -91,10 +91,11 @@ CREATE TABLE reference.pillars AS SELECT * FROM (VALUES
  ('COMMUNITIES', 'Working with our Communities'),
  ('VICTIMS', 'Supporting Victims, Witnesses and Reducing Reoffending'),
  ('TRANSFORM', 'Transforming for the Future')) AS t(pillar_code, pillar_name);
-CREATE TABLE reference.budget_controls (financial_year VARCHAR, control_code VARCHAR, description VARCHAR, amount DOUBLE);
+CREATE TABLE reference.budget_controls (financial_year VARCHAR, control_code VARCHAR, description VARCHAR,
+    scheme VARCHAR, ring_fenced_only BOOLEAN, amount DOUBLE);
 INSERT INTO reference.budget_controls VALUES
- ('2019/20', 'priority_commissioning_total', 'Priority Commissioning budget 2019/20 (PCC + MoJ)', 2400000.00),
- ('2019/20', 'moj_ring_fence', 'Ministry of Justice grant 2019/20, ring-fenced', 900000.00);
+ ('2019/20', 'priority_commissioning_total', 'Priority Commissioning budget 2019/20 (PCC + MoJ)', 'Priority Commissioning', false, 2400000.00),
+ ('2019/20', 'moj_ring_fence', 'Ministry of Justice grant 2019/20, ring-fenced', 'Priority Commissioning', true, 900000.00);
 
 CREATE TABLE staging.stg_raw__transactions AS SELECT * FROM raw.main.transactions;
 CREATE TABLE staging.stg_raw__commitments AS SELECT * FROM raw.main.commitments;

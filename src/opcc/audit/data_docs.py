@@ -65,7 +65,7 @@ def make_offline(data_docs_dir: Path) -> Path:
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Data Docs</title>"
         + OFFLINE_CSS
         + "</head><body><h1>Great Expectations Data Docs</h1>"
-        "<p>The suites (expectations/*.json) and this run's validation results, rendered by Great "
+        "<p>The checks (expectations/&lt;suite&gt;/*.sql, described in checks.yml) and this run's validation results, rendered by Great "
         "Expectations. External assets were removed so the pages open offline.</p><ul>"
         + "".join(items)
         + "</ul></body></html>\n",

@@ -1,7 +1,12 @@
 """Run the reconciliation checks on a build through a Great Expectations Checkpoint.
 
+Each check's SQL (expectations/<suite>/<name>.sql) runs once, into a temp table of its compared rows;
+GX validates that table's failing rows and the report's expected, actual and difference are totalled
+from the same rows, so the verdict and the figures cannot disagree.
+
 Everything runs inside DuckDB on ONE connection that this module opens (build read-only, raw
-attached read-only as catalog `raw`, a temp table `audit_params`). GX gets that same connection
+attached read-only as catalog `raw`, a temp table `audit_params`, the views of expectations/views.sql).
+GX gets that same connection
 through a SQL datasource whose engine hands it out (`creator`), and GX is told to keep one
 persistent connection for the duckdb dialect: otherwise GX fetches query results after closing the
 connection and duckdb-engine returns no rows (GX issue 11579).
@@ -26,7 +31,7 @@ import duckdb
 from opcc import csv_safe
 from opcc.config import duckdb_config
 from opcc.audit.data_docs import make_offline
-from opcc.audit.suites import Check, load_checks
+from opcc.audit.suites import Check, load_checks, suite_descriptions, views_sql
 
 if TYPE_CHECKING:
     from opcc.config import Settings
@@ -40,8 +45,8 @@ STATUS_PASS, STATUS_WARN, STATUS_FAIL = "PASS", "WARN", "FAIL"
 # -- the DuckDB connection --------------------------------------------------------------------
 
 def open_connection(build_db: Path, raw_db: Path | None, over_allocation_tolerance: Decimal,
-                    config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
-    """The build opened read-only, raw attached read-only as `raw`, and the audit parameters."""
+                    config: dict[str, Any] | None = None, views: str = "") -> duckdb.DuckDBPyConnection:
+    """The build opened read-only, raw attached read-only as `raw`, the audit parameters and the checks' views."""
     con = duckdb.connect(str(build_db), read_only=True, config=config or {})
     if raw_db is not None and Path(raw_db).exists():
         escaped = str(raw_db).replace("'", "''")
@@ -52,6 +57,11 @@ def open_connection(build_db: Path, raw_db: Path | None, over_allocation_toleran
         "CREATE TEMP TABLE audit_params AS SELECT CAST(? AS DECIMAL(9,4)) AS over_allocation_tolerance",
         [str(over_allocation_tolerance)],
     )
+    if views:
+        try:
+            con.execute(views)
+        except duckdb.Error as exc:  # the checks that read a missing view report it as their error
+            log.warning("the checks' views could not be made: %s", exc)
     return con
 
 
@@ -68,9 +78,16 @@ class Compared:
         return [r for r in self.rows if not r.get("ok")]
 
 
+def result_table(check: Check) -> str:
+    """The temp table holding the check's compared rows: the one result GX and the report both read."""
+    return "check__" + check.check_id.replace(".", "__")
+
+
 def run_comparison(con: duckdb.DuckDBPyConnection, check: Check) -> Compared:
+    """Run the check's SQL, once, into its result table; return its rows."""
     try:
-        cur = con.execute(check.comparison_sql)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {result_table(check)} AS {check.sql}")
+        cur = con.execute(f"SELECT * FROM {result_table(check)}")
         columns = [d[0] for d in cur.description]
         rows = [dict(zip(columns, values, strict=True)) for values in cur.fetchall()]
         return Compared(columns=columns, rows=rows)
@@ -100,19 +117,21 @@ def _keep_duckdb_connection_persistent() -> None:
 
 
 def validate_with_gx(
-    con: duckdb.DuckDBPyConnection, expectations_dir: Path, data_docs_dir: Path, skip: frozenset[str] = frozenset()
+    con: duckdb.DuckDBPyConnection, checks: list[Check], suites: dict[str, str], data_docs_dir: Path,
+    skip: frozenset[str] = frozenset(),
 ) -> dict[str, GxOutcome]:
-    """Run every suite in `expectations_dir` through one Checkpoint; build Data Docs; outcome per check id.
+    """Validate every check's result table through one Checkpoint (one suite per folder); build Data Docs;
+    outcome per check id.
 
-    Checks in `skip` (their SQL already failed on this connection) are left out: a failing statement
-    aborts the transaction GX holds open on its one persistent connection, and every later
-    expectation would then fail too.
+    Checks in `skip` (their SQL failed) are left out: they have no result table, and a failing statement
+    aborts the transaction GX holds open on its one persistent connection, so every later expectation
+    would then fail too.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     sink = io.StringIO()
-    # UnexpectedRowsExpectation prints a warning for queries without {batch}: these checks read the
-    # whole build deliberately (several tables each), so the prints are swallowed.
+    # UnexpectedRowsExpectation prints a warning for queries without {batch}: these checks read their
+    # result tables deliberately, so the prints are swallowed.
     with contextlib.redirect_stdout(sink):
         import duckdb_engine
         import great_expectations as gx
@@ -143,19 +162,18 @@ def validate_with_gx(
         asset = datasource.add_query_asset(name="build", query="SELECT 1 AS build")
         batch_definition = asset.add_batch_definition_whole_table("whole build")
 
-        from opcc.audit.suites import load_suite_files
-
         validation_definitions = []
-        for suite_name, doc in load_suite_files(expectations_dir).items():
-            suite = ExpectationSuite(name=suite_name, meta=doc.get("meta", {}))
-            for exp in doc.get("expectations", []):
-                if exp.get("meta", {}).get("check_id") in skip:
+        for suite_name, description in suites.items():
+            suite = ExpectationSuite(name=suite_name, meta={"description": description})
+            for check in checks:
+                if check.suite != suite_name or check.check_id in skip:
                     continue
                 suite.add_expectation(
                     gx.expectations.UnexpectedRowsExpectation(
-                        unexpected_rows_query=exp["kwargs"]["unexpected_rows_query"],
-                        description=exp["kwargs"].get("description"),
-                        meta=exp.get("meta", {}),
+                        unexpected_rows_query=f"SELECT * EXCLUDE (ok) FROM {result_table(check)} WHERE NOT ok",
+                        description=check.description,
+                        meta={"check_id": check.check_id, "severity": check.severity, "unit": check.unit,
+                              "sql": f"expectations/{check.sql_file.parent.name}/{check.sql_file.name}"},
                     )
                 )
             if not suite.expectations:
@@ -317,12 +335,14 @@ def run_audit(settings: Settings, build_db: Path, run_dir: Path) -> list[dict[st
         raise FileNotFoundError(f"build database {build_db} does not exist")
     expectations_dir = settings.expectations_dir
     checks = load_checks(expectations_dir)
-    con = open_connection(build_db, settings.raw_db, settings.over_allocation_tolerance, duckdb_config(settings))
+    con = open_connection(build_db, settings.raw_db, settings.over_allocation_tolerance, duckdb_config(settings),
+                          views_sql(expectations_dir))
     try:
         compared = {c.check_id: run_comparison(con, c) for c in checks}
         try:
             broken = frozenset(cid for cid, comp in compared.items() if comp.error is not None)
-            outcomes = validate_with_gx(con, expectations_dir, run_dir / "data_docs", skip=broken)
+            outcomes = validate_with_gx(con, checks, suite_descriptions(expectations_dir), run_dir / "data_docs",
+                                        skip=broken)
         except Exception as exc:  # GX itself broke: every check reports it rather than vanishing
             log.exception("Great Expectations checkpoint failed")
             outcomes = {c.check_id: GxOutcome(None, None, f"Great Expectations checkpoint failed: {exc}") for c in checks}

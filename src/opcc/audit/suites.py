@@ -1,28 +1,32 @@
-"""The check definitions: Great Expectations suites kept as JSON in `expectations/`.
+"""The check definitions in `expectations/`: one folder per suite, each check's SQL in one readable file.
 
-Each suite file is a serialised GX 1.x ExpectationSuite whose expectations are all
-`unexpected_rows_expectation`s. Every expectation carries in its `meta`:
+`expectations/<folder>/checks.yml` names the suite and, for each check `<name>`, its metadata; the SQL
+is `expectations/<folder>/<name>.sql` beside it, and the check's id is `<folder>.<name>`:
 
-- `check_id`: stable id, used for `failures/<check id>.csv` and in the report;
+- `description`: plain English;
 - `severity`: `FAIL` (blocks publishing) or `WARN` (reported only);
 - `unit`: `GBP` or `rows`;
 - `summary`: how the check's expected / actual / difference are totalled from its compared rows:
   `sum` (sum of the failing rows, or of all rows when none fail), `first` (the first failing row,
   or the first row; the SQL orders worst first) or `count` (expected 0 failing rows);
-- `comparison_sql`: every compared row with `expected`, `actual`, `difference` (= actual - expected)
-  and a boolean `ok`; the GX `unexpected_rows_query` is exactly its rows where `ok` is false.
+- `expected_label` (optional): how the report words the expected figure ("at least").
+
+The SQL returns every compared row with `expected`, `actual`, `difference` (= actual - expected) and a
+boolean `ok`. It runs once (audit/runner.py): GX's verdict and the report's figures read that one result.
+`expectations/views.sql` defines the views every check may use (e.g. `current_files`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import yaml
 
 SEVERITIES = ("FAIL", "WARN")
 SUMMARIES = ("sum", "first", "count")
 UNITS = ("GBP", "rows")
+VIEWS_FILE = "views.sql"
 
 
 @dataclass(frozen=True)
@@ -33,64 +37,51 @@ class Check:
     severity: str
     unit: str
     summary: str
-    comparison_sql: str
-    unexpected_rows_query: str
-    expected_label: str | None
-    config: dict[str, Any]  # the expectation as stored (type, kwargs, meta)
-
-
-def wrap_comparison(comparison_sql: str) -> str:
-    """The failing-rows query for a comparison query (as the suites store it)."""
-    return (
-        "SELECT * EXCLUDE (ok)\nFROM (\n"
-        + comparison_sql.strip()
-        + "\n) AS comparison\nWHERE NOT comparison.ok"
-    )
-
-
-def load_suite_files(expectations_dir: Path) -> dict[str, dict[str, Any]]:
-    """Suite name -> suite JSON, for every `*.json` in `expectations_dir` (sorted by file name)."""
-    suites: dict[str, dict[str, Any]] = {}
-    for path in sorted(Path(expectations_dir).glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        suites[doc["name"]] = doc
-    if not suites:
-        raise FileNotFoundError(f"no expectation suites (*.json) in {expectations_dir}")
-    return suites
+    sql: str  # every compared row, with expected, actual, difference and ok
+    sql_file: Path
+    expected_label: str | None = None
 
 
 def load_checks(expectations_dir: Path) -> list[Check]:
-    """Every check in the suites, validated: ids unique, severities and units known."""
+    """Every check of every suite (folders in name order), validated: SQL present, severities, units and
+    summaries known. A SQL file no check names is an error too: nothing lies about unread."""
     checks: list[Check] = []
-    seen: set[str] = set()
-    for suite_name, doc in load_suite_files(expectations_dir).items():
-        for exp in doc.get("expectations", []):
-            if exp.get("type") != "unexpected_rows_expectation":
-                raise ValueError(f"{suite_name}: only unexpected_rows_expectation is supported, got {exp.get('type')}")
-            meta = exp.get("meta", {})
-            kwargs = exp.get("kwargs", {})
-            cid = meta["check_id"]
-            if cid in seen:
-                raise ValueError(f"duplicate check id {cid}")
-            seen.add(cid)
-            if meta["severity"] not in SEVERITIES:
-                raise ValueError(f"{cid}: severity must be one of {SEVERITIES}")
-            if meta.get("summary", "sum") not in SUMMARIES:
-                raise ValueError(f"{cid}: summary must be one of {SUMMARIES}")
-            if meta["unit"] not in UNITS:
-                raise ValueError(f"{cid}: unit must be one of {UNITS}")
-            checks.append(
-                Check(
-                    check_id=cid,
-                    suite=suite_name,
-                    description=kwargs.get("description") or meta.get("description", ""),
-                    severity=meta["severity"],
-                    unit=meta["unit"],
-                    summary=meta.get("summary", "sum"),
-                    comparison_sql=meta["comparison_sql"],
-                    unexpected_rows_query=kwargs["unexpected_rows_query"],
-                    expected_label=meta.get("expected_label"),
-                    config=exp,
-                )
-            )
+    for spec in sorted(Path(expectations_dir).glob("*/checks.yml")):
+        folder = spec.parent
+        doc = yaml.safe_load(spec.read_text(encoding="utf-8"))
+        named = set(doc.get("checks") or {})
+        stray = {p.stem for p in folder.glob("*.sql")} - named
+        if stray:
+            raise ValueError(f"{folder}: SQL without an entry in checks.yml: {', '.join(sorted(stray))}")
+        for name, meta in (doc.get("checks") or {}).items():
+            cid = f"{folder.name}.{name}"
+            sql_file = folder / f"{name}.sql"
+            if not sql_file.exists():
+                raise ValueError(f"{cid}: {sql_file} is missing")
+            for key, allowed in (("severity", SEVERITIES), ("unit", UNITS), ("summary", SUMMARIES)):
+                if meta.get(key, "sum" if key == "summary" else None) not in allowed:
+                    raise ValueError(f"{cid}: {key} must be one of {allowed}, not {meta.get(key)!r}")
+            checks.append(Check(
+                check_id=cid, suite=doc["suite"], description=meta["description"], severity=meta["severity"],
+                unit=meta["unit"], summary=meta.get("summary", "sum"),
+                sql=sql_file.read_text(encoding="utf-8").strip().rstrip(";"), sql_file=sql_file,
+                expected_label=meta.get("expected_label"),
+            ))
+    if not checks:
+        raise FileNotFoundError(f"no checks (*/checks.yml) in {expectations_dir}")
     return checks
+
+
+def suite_descriptions(expectations_dir: Path) -> dict[str, str]:
+    """Suite name -> its description, for GX's suites and Data Docs."""
+    out = {}
+    for spec in sorted(Path(expectations_dir).glob("*/checks.yml")):
+        doc = yaml.safe_load(spec.read_text(encoding="utf-8"))
+        out[doc["suite"]] = doc.get("description", "")
+    return out
+
+
+def views_sql(expectations_dir: Path) -> str:
+    """The views every check may read, created once on the audit connection before any check runs."""
+    path = Path(expectations_dir) / VIEWS_FILE
+    return path.read_text(encoding="utf-8") if path.exists() else ""
