@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from opcc.feeds import FEEDS, Feed, Kind, normalise_header, synonym_index, synonyms
 from opcc.ingest.read import (
-    HEAD_ROWS, Record, Source, delimiters, has_content, head_records, sheet_head_and_tail, sheet_names, tail_records,
+    HEAD_ROWS, TAIL_SEARCH_MAX_BYTES, Record, Source, delimiters, has_content, head_records, sheet_head_and_tail,
+    sheet_names, tail_records,
 )
 from opcc.ingest.sniff import RejectedFile
 
@@ -134,7 +135,9 @@ def _no_header(source: Source, feed: Feed, mappings: dict[str, dict[str, str]]) 
     first = next((cells for _, _, records in candidates for _, cells in records if has_content(cells)), None)
     shown = ", ".join(str(x) for x in first if x)[:200] if first else "(nothing readable)"
     return RejectedFile(
-        f"no recognisable {feed.name} header in the first or last {HEAD_ROWS} lines: need columns for "
+        f"no recognisable {feed.name} header in the first {HEAD_ROWS} lines"
+        + (f" or the last {HEAD_ROWS}" if source.sniffed.size <= TAIL_SEARCH_MAX_BYTES else "")
+        + f": need columns for "
         f"{', '.join(feed.required)} (see docs/contracts.md, or map your headers in opcc.toml: "
         f"`opcc inspect FILE --feed {feed.name}` prints the lines to add); first line reads: {shown}")
 

@@ -132,8 +132,15 @@ def csv_records(source: Source, delimiter: str, encoding: str | None = None) -> 
             yield start, list(cells)
 
 
+# A header that comes last is looked for by reading the whole file, which only files of this size are worth:
+# sorted exports are small, and a large file without a header at the top is rejected without the wait.
+TAIL_SEARCH_MAX_BYTES = 64 << 20
+
+
 def tail_records(source: Source, delimiter: str) -> list[Record]:
     """The last HEAD_ROWS records with anything in them (a header may come last: a sorted export)."""
+    if source.sniffed.size > TAIL_SEARCH_MAX_BYTES:
+        return []
     return list(deque((r for r in csv_records(source, delimiter) if has_content(r[1])), maxlen=HEAD_ROWS))
 
 
