@@ -247,10 +247,10 @@ def test_a_load_that_fails_sets_the_file_aside(tmp_path: Path, monkeypatch: pyte
     shutil.copy(CORPUS / "transactions_quoted_commas.csv", data / "landing" / "transactions" / "b.csv")
     real_load = loader._load
 
-    def load_or_fail(con, feed, path, result, headerless):
+    def load_or_fail(con, feed, path, result, headerless, last_sheet):
         if path.name == "a.csv":
             con.execute("SELECT error('disk trouble')")
-        return real_load(con, feed, path, result, headerless)
+        return real_load(con, feed, path, result, headerless, last_sheet)
 
     monkeypatch.setattr(loader, "_load", load_or_fail)
     results = {r.file_name: r for r in ingest_feed(Settings(data_dir=data), "transactions")}

@@ -137,7 +137,7 @@ def _show_parse(settings: Settings, source: Source, feed: Feed, plan: FilePlan, 
         amount = feed.amount_column
         by_sheet = con.execute(f"""SELECT sheet, max(line_number), sum({amount}) FROM parsed_lines
                                    WHERE NOT bad AND NOT is_total GROUP BY sheet""").fetchall()
-        settle_totals(con, amount, {sheet: (last, total) for sheet, last, total in by_sheet})
+        settle_totals(con, amount, {sheet: (last, total) for sheet, last, total in by_sheet}, plan.layouts[-1].sheet)
         cols = ", ".join(c.name for c in feed.columns)
         first = con.execute(f"""SELECT sheet, line_number, {cols} FROM parsed_lines WHERE NOT bad AND NOT is_total
                                 ORDER BY sheet NULLS FIRST, line_number LIMIT {SHOWN}""").fetchall()

@@ -123,7 +123,8 @@ def _record(con: duckdb.DuckDBPyConnection, r: FileResult) -> None:
 def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, path: Path,
                  move: bool) -> FileResult:
     result = FileResult(feed, path.name, "", "loaded")
-    headerless: list[str] = []
+    headerless: list[tuple[str, list[tuple[int, list[str | None]]]]] = []
+    last_sheet: str | None = None
     try:
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
             raise RejectedFile(f"'{path.suffix}' files are not extracts: send CSV or .xlsx")
@@ -144,17 +145,18 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
                 plan = plan_file(source, FEEDS[feed], settings.mappings)
                 parse_file(con, source, FEEDS[feed], plan, settings.data_dir / "tmp")
                 headerless = [(sheet, list(sheet_rows(source, sheet))) for sheet in plan.headerless_sheets]
+                last_sheet = plan.layouts[-1].sheet
     except RejectedFile as exc:
         result.status, result.message = "rejected", str(exc)
     except Exception as exc:  # noqa: BLE001 - one file's unforeseen failure must not stop the feed or the night
         _set_aside(result, exc)
     try:
         try:
-            _commit(con, FEEDS[feed], path, result, headerless)
+            _commit(con, FEEDS[feed], path, result, headerless, last_sheet)
         except duckdb.Error as exc:  # the load itself failed: nothing of it stays; the file is set aside
             _rollback(con)
             _set_aside(result, exc)
-            _commit(con, FEEDS[feed], path, result, headerless)
+            _commit(con, FEEDS[feed], path, result, headerless, last_sheet)
     finally:
         drop_parsed(con)
         stage.drop_staging(con)
@@ -172,13 +174,13 @@ def _set_aside(result: FileResult, exc: Exception) -> None:
 
 
 def _commit(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileResult,
-            headerless: list[tuple[str, list[tuple[int, list[str | None]]]]]) -> None:
+            headerless: list[tuple[str, list[tuple[int, list[str | None]]]]], last_sheet: str | None) -> None:
     """Record the file, and load its lines if it is to be loaded, in one transaction."""
     try:
         con.execute("BEGIN TRANSACTION")
         result.file_id = _next_file_id(con)
         if result.status == "loaded":
-            _load(con, feed, path, result, headerless)
+            _load(con, feed, path, result, headerless, last_sheet)
         _record(con, result)
         con.execute("COMMIT")
     except BaseException:
@@ -225,7 +227,7 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileResult,
-          headerless: list[tuple[str, list[tuple[int, list[str | None]]]]]) -> None:
+          headerless: list[tuple[str, list[tuple[int, list[str | None]]]]], last_sheet: str | None = None) -> None:
     """Insert the parsed lines and their quarantine records (inside the caller's transaction)."""
     cols = ", ".join(c.name for c in feed.columns)
     # Good lines go straight from the parse into raw (DuckDB keeps insertion order).
@@ -235,7 +237,7 @@ def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileRe
     by_sheet = con.execute(
         f"""SELECT sheet, count(*), sum({feed.amount_column}), max(line_number) FROM main.{feed.name}
             WHERE file_id = ? GROUP BY sheet""", [result.file_id]).fetchall()
-    settle_totals(con, feed.amount_column, {sheet: (last, amount) for sheet, _, amount, last in by_sheet})
+    settle_totals(con, feed.amount_column, {sheet: (last, amount) for sheet, _, amount, last in by_sheet}, last_sheet)
     con.execute("""INSERT INTO main.quarantine (file_id, line_number, column_name, reason, raw_text, sheet)
                    SELECT ?, line_number, column_name, reason, raw_text, sheet FROM parsed
                    WHERE reason IS NOT NULL AND NOT is_total ORDER BY sheet, line_number""", [result.file_id])

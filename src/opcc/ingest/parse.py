@@ -17,6 +17,7 @@ from opcc.ingest.stage import sql_str
 # 9,999,999,999,999,999.99: a larger amount does not fit, and its line is quarantined (TRY_CAST), never a crash.
 MONEY_RE = r"^(\()?(-)?(\d{1,3}(?:,\d{3})+|\d*)(\.\d{0,2})?(\))?(-)?$"
 PLAIN_MONEY_RE = r"£?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?"
+FLOAT_NOISE_RE = r"-?\d{1,16}\.\d{9,20}"  # binary noise of a float: many more decimals than a penny needs
 DATE_FORMATS = [
     "%d/%m/%Y", "%Y-%m-%d", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%m-%Y", "%d.%m.%Y",
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d",
@@ -39,9 +40,14 @@ CREATE OR REPLACE TEMP MACRO opcc_money_of(p) AS
          THEN TRY_CAST(replace(p.i, ',', '') || p.f AS DECIMAL(18,2))
               * CASE WHEN p.o <> '' OR p.s <> '' OR p.t <> '' THEN -1 ELSE 1 END
     END;
+-- A spreadsheet's float written out as text ('115520.68999999997', as pandas writes it) is the penny it
+-- stands for, as the same cell read from the workbook is (read.cell_text); a real third decimal is refused.
+CREATE OR REPLACE TEMP MACRO opcc_money_float(d) AS
+    CASE WHEN abs(d - round(d, 2)) < 0.000001 THEN TRY_CAST(round(d, 2) AS DECIMAL(18,2)) END;
 -- The usual '£1,234.50' or '600.00' is cast straight away; credits and odd spellings take the long road.
 CREATE OR REPLACE TEMP MACRO opcc_money(v) AS
     CASE WHEN regexp_full_match(v, '{PLAIN_MONEY_RE}') THEN TRY_CAST(replace(replace(v, '£', ''), ',', '') AS DECIMAL(18,2))
+         WHEN regexp_full_match(v, '{FLOAT_NOISE_RE}') THEN opcc_money_float(TRY_CAST(v AS DECIMAL(38,20)))
          ELSE opcc_money_of(opcc_money_parts(v)) END;
 CREATE OR REPLACE TEMP MACRO opcc_date_any(v) AS
     CASE WHEN year(try_strptime(v, {DATE_FORMATS!r})) >= 1000 THEN try_strptime(v, {DATE_FORMATS!r})
@@ -243,11 +249,12 @@ def drop_parsed(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def settle_totals(con: duckdb.DuckDBPyConnection, amount_column: str,
-                  loaded: dict[str | None, tuple[int, object]]) -> None:
+                  loaded: dict[str | None, tuple[int, object]], last_sheet: str | None = None) -> None:
     """Decide the totals lines, sheet by sheet. `loaded` is, per sheet, its last loaded line and the sum of
     its loaded amounts. A labelled totals line after every other line of its sheet is that sheet's control
     total; one anywhere else is quarantined. A line with only an amount is a control total only where it is
-    last and equals the sum of the lines above it; otherwise it is quarantined, saying which."""
+    last and equals the sum of the lines above it (in the last sheet, of its sheet or of the whole file);
+    otherwise it is quarantined, saying which."""
     con.execute("CREATE OR REPLACE TEMP TABLE _loaded (sheet VARCHAR, last_line INTEGER, amount DECIMAL(38,2))")
     if loaded:
         con.executemany("INSERT INTO _loaded VALUES (?, ?, ?)", [[k, v[0], v[1]] for k, v in loaded.items()])
@@ -259,9 +266,11 @@ def settle_totals(con: duckdb.DuckDBPyConnection, amount_column: str,
             FROM parsed
         )
         SELECT pos.sheet, line_number, amount_alone, total, coalesce(l.amount, 0) AS above,
-               line_number >= greatest(last_listed, coalesce(l.last_line, 0)) AS last
+               line_number >= greatest(last_listed, coalesce(l.last_line, 0)) AS last,
+               total = coalesce(l.amount, 0)
+                   OR (pos.sheet IS NOT DISTINCT FROM ? AND total = (SELECT sum(amount) FROM _loaded)) AS adds_up
         FROM pos LEFT JOIN _loaded l ON l.sheet IS NOT DISTINCT FROM pos.sheet
-        WHERE is_total""")
+        WHERE is_total""", [last_sheet])
     con.execute("""
         UPDATE parsed SET column_name = '(line)', is_total = false,
                reason = CASE
@@ -273,5 +282,5 @@ def settle_totals(con: duckdb.DuckDBPyConnection, amount_column: str,
                END
         FROM _totals AS t
         WHERE parsed.sheet IS NOT DISTINCT FROM t.sheet AND parsed.line_number = t.line_number
-          AND (NOT t.last OR (t.amount_alone AND t.total <> t.above))""")
+          AND (NOT t.last OR (t.amount_alone AND NOT t.adds_up))""")
     con.execute("DROP TABLE _totals; DROP TABLE _loaded")
