@@ -1,17 +1,21 @@
 """Where everything lives, and the few settings a finance team may change.
 
 All paths hang off one data directory, `$OPCC_DATA_DIR` (default `./data`). Settings come from
-`$OPCC_DATA_DIR/opcc.toml` when it exists; every setting has a default that suits the demo.
+`$OPCC_DATA_DIR/opcc.toml` when it exists; every setting has a default that suits the demo, and a
+mistake in the file stops start-up with one line saying what was expected.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 FEEDS = (
     "transactions",
@@ -26,23 +30,74 @@ FEEDS = (
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
+# A DuckDB size as `SET memory_limit` reads it: a number and a unit, any case, space allowed.
+_DUCKDB_SIZE = r"(?i)^\s*(\d+(\.\d*)?|\.\d+)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$"
+
+
+class SettingsError(ValueError):
+    """A mistake in opcc.toml, said in one line: the file, the key, the value and what was expected."""
+
+
+class Settings(BaseModel):
+    """The settings of one data directory. Strict and frozen: a mistake in opcc.toml stops the run at
+    start-up with its key and value, rather than breaking a task hours later. Each field's
+    `description` is what an error says was expected."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    data_dir: Path = Field(description="a directory")
     # Committed + planned may exceed a funding source's budget by this fraction before it WARNs;
     # committed alone over budget always FAILs. Some OPCCs allow ~0.10 because grantees underspend.
-    over_allocation_tolerance: Decimal = Decimal("0")
+    over_allocation_tolerance: Decimal = Field(
+        Decimal("0"), ge=0, allow_inf_nan=False,
+        description="a number of 0 or more, a fraction of the budget (0.10 is 10%)")
     # A contract is due for re-commissioning when it ends within this many months of the year's start.
-    recommissioning_window_months: int = 12
+    recommissioning_window_months: int = Field(12, gt=0, description="a whole number of months, more than 0")
     # How many published warehouse versions to keep for `opcc rollback`.
-    keep_versions: int = 7
+    keep_versions: int = Field(7, ge=1, description="a whole number, at least 1")
     # Column mappings for finance-system layouts the built-in aliases do not cover:
     # {feed: {canonical column: header in the file}}.
-    mappings: dict[str, dict[str, str]] = field(default_factory=dict)
-    alert_email: str | None = None
+    mappings: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description='[mappings.<feed>] tables of column = "header in the file", both in quotes')
+    alert_email: str | None = Field(
+        None, pattern=r"^[^@\s]+@[^@\s]+$", description="an email address in quotes, like 'finance@opcc.example'")
     # DuckDB's memory cap for every connection the pipeline opens (ingestion, dbt, audit, publish);
     # past it, DuckDB spills to disk under the data directory.
-    duckdb_memory_limit: str = "1GB"
+    duckdb_memory_limit: str = Field(
+        "1GB", pattern=_DUCKDB_SIZE, description="a DuckDB size in quotes, like '1GB' or '512MB'")
+
+    @field_validator("over_allocation_tolerance", mode="before")
+    @classmethod
+    def _number_as_decimal(cls, value: object) -> object:
+        # TOML has no decimals: 0.10 arrives as a float, converted through its shortest text so it
+        # stays exactly 0.10. Text ('0.10') and true/false are still refused by the strict check.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return Decimal(str(value))
+        return value
+
+    @field_validator("mappings")
+    @classmethod
+    def _known_feeds_and_columns(cls, mappings: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        from opcc import feeds  # the owner of each feed's columns (imports nothing from here)
+
+        for feed, mapping in mappings.items():
+            if feed not in FEEDS:
+                raise PydanticCustomError(
+                    "unknown_feed", "a known feed: {known}",
+                    {"key": f"mappings.{feed}", "value": mapping, "known": ", ".join(FEEDS)})
+            columns = [c.name for c in feeds.FEEDS[feed].columns]
+            for column, header in mapping.items():
+                if column not in columns:
+                    raise PydanticCustomError(
+                        "unknown_column", "a column of feed {feed}: {known}",
+                        {"key": f"mappings.{feed}.{column}", "value": header, "feed": feed,
+                         "known": ", ".join(columns)})
+        return mappings
+
+    def __hash__(self) -> int:
+        # Frozen, but `mappings` holds dicts: hash a frozen copy of every field so Settings can key a cache.
+        return hash(tuple(_frozen(v) for v in self.__dict__.values()))
 
     # -- paths -------------------------------------------------------------------------------
     @property
@@ -104,6 +159,12 @@ class Settings:
         return PROJECT_ROOT / "seeds" / "demo"
 
 
+def _frozen(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
+
+
 def duckdb_config(settings: Settings) -> dict[str, str]:
     """Settings for every DuckDB connection we open: bounded memory, spilling under the data dir."""
     (settings.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
@@ -115,22 +176,43 @@ def data_dir_from_env() -> Path:
 
 
 def load_settings(data_dir: Path | None = None) -> Settings:
-    """Settings for `data_dir` (default `$OPCC_DATA_DIR`), overlaid with its `opcc.toml`."""
+    """Settings for `data_dir` (default `$OPCC_DATA_DIR`), overlaid with its `opcc.toml`. Raises
+    SettingsError, one line naming the file, key, value and what was expected, on any mistake."""
     data_dir = (data_dir or data_dir_from_env()).resolve()
-    values: dict[str, Any] = {}
     config_file = data_dir / "opcc.toml"
+    values: dict[str, Any] = {}
     if config_file.exists():
-        with config_file.open("rb") as fh:
-            raw = tomllib.load(fh)
-        known = {"over_allocation_tolerance", "recommissioning_window_months", "keep_versions",
-                 "mappings", "alert_email", "duckdb_memory_limit"}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"{config_file}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        values = dict(raw)
-        if "over_allocation_tolerance" in values:
-            values["over_allocation_tolerance"] = Decimal(str(values["over_allocation_tolerance"]))
-    return Settings(data_dir=data_dir, **values)
+        try:
+            with config_file.open("rb") as fh:
+                values = tomllib.load(fh)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{config_file}: not valid TOML: {exc}") from None
+        if "data_dir" in values:  # the file lives in the data directory: it cannot move it
+            raise SettingsError(f"{config_file}: data_dir = {values['data_dir']!r}: not a setting here; "
+                                "choose the data directory with --data-dir or $OPCC_DATA_DIR")
+    try:
+        return Settings(data_dir=data_dir, **values)
+    except ValidationError as exc:
+        raise SettingsError("; ".join(f"{config_file}: {_describe(e)}" for e in exc.errors())) from None
+
+
+def _describe(error: ErrorDetails) -> str:
+    """`key = value: expected …` for one pydantic error."""
+    ctx = error.get("ctx", {})
+    if "key" in ctx:  # our own checks (mappings) name the key and value themselves
+        key, value, expected = ctx["key"], ctx["value"], "expected " + error["msg"]
+    else:
+        key = ".".join(str(part) for part in error["loc"])
+        value = error["input"]
+        if error["type"] == "extra_forbidden":
+            known = [f for f in Settings.model_fields if f != "data_dir"]
+            near = difflib.get_close_matches(key, known, n=1)
+            expected = (f"unknown setting{f' (did you mean {near[0]}?)' if near else ''}; "
+                        f"the settings are {', '.join(known)}")
+        else:
+            expected = "expected " + (Settings.model_fields[str(error["loc"][0])].description or error["msg"])
+    shown = str(value) if isinstance(value, Decimal) else repr(value)
+    return f"{key} = {shown}: {expected}"
 
 
 def offline_environment() -> dict[str, str]:

@@ -1,5 +1,5 @@
 import sys
 from pathlib import Path
 
-# audit_fixture.py (the crafted-database builder) is shared with tests/report.
+# audit_fixture.py (raw + build databases made by ingestion and dbt from crafted extracts) is shared with tests/report.
 sys.path.insert(0, str(Path(__file__).parent))

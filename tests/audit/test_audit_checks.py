@@ -1,4 +1,5 @@
-"""Each reconciliation check PASSING and FAILING on crafted raw + build databases."""
+"""Each reconciliation check PASSING and FAILING on raw + build databases that ingestion and dbt made from
+crafted extracts (audit_fixture.py), broken by SQL statements on copies of them."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import json
 import re
 from decimal import Decimal
 
+import duckdb
 import pytest
-from audit_fixture import build_fixture
+from audit_fixture import CURRENT_MAY, build_fixture, lose_rows
 
 from opcc.audit import load_checks, run_audit
 from opcc.audit.runner import result_table
@@ -55,13 +57,33 @@ def test_each_check_is_one_sql_file_with_its_metadata_beside_it():
     assert not [c.check_id for c in checks if "Priority Commissioning" in c.sql or "'MOJ'" in c.sql]
 
 
+def test_baseline_holds_what_ingestion_records(baseline):
+    """The crafted deliveries became what the breaks below rely on: a quarantined line, control totals, a
+    rejected file, a duplicate and a superseded file, as dbt's load_audit reports them."""
+    fx, _ = baseline
+    with duckdb.connect(str(fx.build_db), read_only=True) as con:
+        files = con.execute("""SELECT file_name, status, rows_received, rows_loaded, rows_quarantined, control_total
+                               FROM marts.load_audit WHERE feed = 'transactions' OR status <> 'loaded' ORDER BY file_id""").fetchall()
+        quarantined = con.execute("SELECT file_name, line_number, column_name FROM marts.quarantined_rows").fetchall()
+    assert files == [
+        ("spend-2019-04.csv", "loaded", 4, 3, 1, Decimal("12000.00")),
+        ("spend-2019-05.csv", "superseded", 2, 2, 0, Decimal("3000.00")),
+        ("budget-notes.csv", "rejected", 0, 0, 0, None),
+        ("spend-2019-04 (1).csv", "duplicate", 0, 0, 0, None),
+        ("spend-2019-05.csv", "loaded", 2, 2, 0, Decimal("850.00")),
+    ]
+    assert quarantined == [("spend-2019-04.csv", 5, "amount")]
+
+
 def test_baseline_demo_passes_except_pcc_over_allocation(baseline):
     fx, checks = baseline
     assert set(checks) == ALL_IDS
     not_pass = {cid: c["status"] for cid, c in checks.items() if c["status"] != "PASS"}
     assert not_pass == {"commitments.allocation_within_tolerance": "WARN"}, [checks[c].get("error") for c in not_pass]
-    assert figures(checks["budget.priority_commissioning_total"]) == ("PASS", "2400000.00", "2400000.00", "0.00")
-    assert figures(checks["budget.moj_ring_fence"]) == ("PASS", "900000.00", "900000.00", "0.00")
+    # Passing, the figures sum the three years of reference/budget_controls.csv: 2,060,000 + 2,400,000 + 2,300,000
+    # in all, of which MoJ 960,000 + 900,000 + 900,000. A failing year shows alone (see the tests below).
+    assert figures(checks["budget.priority_commissioning_total"]) == ("PASS", "6760000.00", "6760000.00", "0.00")
+    assert figures(checks["budget.moj_ring_fence"]) == ("PASS", "2760000.00", "2760000.00", "0.00")
     # The PCC's own pot is 11k over if every planned project proceeds; MoJ keeps 127k headroom.
     warn = checks["commitments.allocation_within_tolerance"]
     assert figures(warn) == ("WARN", "1500000.00", "1511000.00", "11000.00")
@@ -69,13 +91,19 @@ def test_baseline_demo_passes_except_pcc_over_allocation(baseline):
     assert warn["failing_rows_count"] == 1
     assert warn["failing_rows"][0]["funding_source_code"] == "PCC"
     assert warn["failing_rows"][0]["committed"] == "988000.00"
-    assert figures(checks["commitments.committed_within_budget"]) == ("PASS", "2400000.00", "1733000.00", "-667000.00")
+    # Committed in the years with a budget: 2018/19 930,000 (C001 810,000 + C003 120,000), 2019/20 1,733,000,
+    # 2020/21 405,000 (six months of C001).
+    assert figures(checks["commitments.committed_within_budget"]) == ("PASS", "6760000.00", "3068000.00", "-3692000.00")
     assert figures(checks["completeness.transactions_amount_preserved"]) == ("PASS", "12850.00", "12850.00", "0.00")
     assert figures(checks["completeness.transactions_count_preserved"]) == ("PASS", "5", "5", "0")
     assert figures(checks["completeness.commitments_count_preserved"]) == ("PASS", "4", "4", "0")
     assert figures(checks["completeness.planned_amount_preserved"]) == ("PASS", "551000.00", "551000.00", "0.00")
-    assert figures(checks["completeness.rows_accounted_for"]) == ("PASS", "21", "21", "0")
-    assert figures(checks["ppa.closing_balance_not_negative"]) == ("PASS", "0.00", "46000.00", "46000.00")
+    # Lines received in the loaded files (duplicate and rejected files load nothing): transactions 4 + 2 + 2,
+    # budgets 2 + 4 + 2, commitments 4, planned 2, receipts 2, awards 2.
+    assert figures(checks["completeness.rows_accounted_for"]) == ("PASS", "26", "26", "0")
+    # The ledger opens at 58,055.55 (fund_opening_balances.csv); its lowest month is May 2019:
+    # + 1,000.00 net receipts - 5,000.00 awarded in April, - 1,500.00 in May.
+    assert figures(checks["ppa.closing_balance_not_negative"]) == ("PASS", "0.00", "52555.55", "52555.55")
     assert figures(checks["register.known_fund_and_pillar"]) == ("PASS", "0", "0", "0")
     # Written files: checks.json is the returned list; a CSV only for the check that did not pass.
     on_disk = json.loads((fx.run_dir / "checks.json").read_text())
@@ -100,7 +128,8 @@ def test_data_docs_written_and_offline(baseline):
 def test_tolerance_lets_over_allocation_pass(tmp_path):
     fx = build_fixture(tmp_path, tolerance=Decimal("0.05"))
     checks = by_id(run_audit(fx.settings, fx.build_db, fx.run_dir))
-    assert figures(checks["commitments.allocation_within_tolerance"]) == ("PASS", "2400000.00", "2284000.00", "-116000.00")
+    # Committed + planned in the years with a budget: 930,000 + 2,284,000 + 405,000.
+    assert figures(checks["commitments.allocation_within_tolerance"]) == ("PASS", "6760000.00", "3619000.00", "-3141000.00")
 
 
 def test_budget_extract_short_by_10000_fails(tmp_path):
@@ -108,7 +137,7 @@ def test_budget_extract_short_by_10000_fails(tmp_path):
         tmp_path,
         build_sql=[
             "UPDATE marts.funding_source_position SET budget = 1490000.00 WHERE financial_year = '2019/20' AND funding_source_code = 'PCC'",
-            "DROP TABLE intermediate.int_budgets_resolved",
+            "DROP VIEW intermediate.int_budgets_resolved",
         ],
     )
     checks = by_id(run_audit(fx.settings, fx.build_db, fx.run_dir))
@@ -117,7 +146,7 @@ def test_budget_extract_short_by_10000_fails(tmp_path):
     assert pc["failing_rows"] == [
         {"financial_year": "2019/20", "funding_sources": "MOJ, PCC", "expected": "2400000.00", "actual": "2390000.00", "difference": "-10000.00"}
     ] or pc["failing_rows"][0]["difference"] == "-10000.00"
-    assert figures(checks["budget.moj_ring_fence"]) == ("PASS", "900000.00", "900000.00", "0.00")
+    assert figures(checks["budget.moj_ring_fence"]) == ("PASS", "2760000.00", "2760000.00", "0.00")
     assert figures(checks["commitments.allocation_within_tolerance"]) == ("WARN", "1490000.00", "1511000.00", "21000.00")
     # A check that cannot run (its model is missing) cannot vouch for the build.
     rf = checks["commitments.ring_fence_eligible"]
@@ -131,13 +160,14 @@ def test_completeness_failures(tmp_path):
     fx = build_fixture(
         tmp_path,
         raw_sql=[
-            "UPDATE files SET rows_received = 5 WHERE file_id = 2",
-            "DELETE FROM grant_awards WHERE file_id = 6",
-            "UPDATE files SET control_total = 12100.00 WHERE file_id = 1",  # 1 line quarantined: WARN
-            "UPDATE files SET control_total = 900.00 WHERE file_id = 9",  # nothing quarantined: FAIL
+            "UPDATE files SET rows_received = 5 WHERE file_name = 'budget-2019-20.csv'",
+            "DELETE FROM grant_awards WHERE reference = 'CGS-02'",
+            "UPDATE files SET control_total = 12100.00 WHERE file_name = 'spend-2019-04.csv'",  # 1 line quarantined: WARN
+            f"UPDATE files SET control_total = 900.00 WHERE file_id = {CURRENT_MAY}",  # nothing quarantined: FAIL
         ],
         build_sql=[
-            "DELETE FROM staging.stg_raw__transactions WHERE file_id = 9 AND line_number = 3",
+            # Staging loses May's credit note (-250.00) on its way from raw.
+            *lose_rows("staging.stg_raw__transactions", f"file_id = {CURRENT_MAY} AND line_number = 3"),
             "DELETE FROM marts.commitments WHERE commitment_id IN ('P002', 'C002')",
         ],
     )
@@ -146,7 +176,7 @@ def test_completeness_failures(tmp_path):
     assert figures(c) == ("FAIL", "5", "4", "-1") and c["unit"] == "rows"
     assert c["failing_rows"][0]["file_name"] == "budget-2019-20.csv"
     c = checks["completeness.rows_loaded_match_raw"]
-    assert figures(c) == ("FAIL", "1", "0", "-1")
+    assert figures(c) == ("FAIL", "2", "1", "-1")
     assert c["failing_rows"][0]["measure"] == "lines loaded" and c["failing_rows"][0]["feed"] == "grant_awards"
     assert figures(checks["completeness.control_total"]) == ("FAIL", "900.00", "850.00", "-50.00")
     assert figures(checks["completeness.control_total_quarantined"]) == ("WARN", "12100.00", "12000.00", "-100.00")
@@ -162,18 +192,25 @@ def test_completeness_failures(tmp_path):
 
 
 def test_commitments_ppa_and_register_failures(tmp_path):
-    row = ("INSERT INTO marts.commitments VALUES ('2019/20', '{id}-2019/20', '{id}', 'Crafted', '{provider}', 'Contract', "
-           "'{fund}', 'Fund', '{source}', '{pillar}', 'Pillar', 'committed', DATE '{start}', DATE '{end}', {annual}, 12, {value}, 11, true)")
+    row = ("INSERT INTO marts.commitments BY NAME SELECT '2019/20' AS financial_year, '{id}-2019/20' AS commitment_key, "
+           "'{id}' AS commitment_id, 'Crafted' AS title, '{provider}' AS provider, 'Contract' AS commitment_type, "
+           "'{fund}' AS fund_code, 'Fund' AS fund_name, '{source}' AS funding_source_code, '{pillar}' AS pillar_code, "
+           "'Pillar' AS pillar_name, 'committed' AS status, DATE '{start}' AS start_date, DATE '{end}' AS end_date, "
+           "{annual} AS annual_value, 12 AS months_in_year, {value} AS value, 11 AS months_to_expiry, true AS recommissioning_due")
     fx = build_fixture(
         tmp_path,
-        raw_sql=["UPDATE ppa_receipts SET net_amount = 650.00 WHERE line_number = 2"],
+        raw_sql=[
+            "UPDATE ppa_receipts SET net_amount = 650.00 WHERE reference = 'LOT1'",
+            # MoJ money on the PCC's Local Innovation Fund: the budget line of the CSA element.
+            ("UPDATE budgets SET fund = 'LIF' WHERE line_number = 5"
+             " AND file_id = (SELECT file_id FROM files WHERE file_name = 'budget-2019-20.csv')"),
+        ],
         build_sql=[
             "UPDATE marts.funding_source_position SET committed = 950000.00 WHERE financial_year = '2019/20' AND funding_source_code = 'MOJ'",
-            # MoJ (ring-fenced) money on the PCC's Safety Fund: a commitment and a budget line.
+            # MoJ (ring-fenced) money on the PCC's Safety Fund: a commitment.
             row.format(id="C099", provider="NHS Dorset", fund="CSF", source="MOJ", pillar="PROTECT", start="2019-04-01", end="2020-03-31", annual="10000.00", value="10000.00"),
-            "UPDATE intermediate.int_budgets_resolved SET fund_code = 'LIF' WHERE line_number = 5",
             # Police Property Act Fund ledger: May overdrawn, April net wrong, May opening not April's closing.
-            "UPDATE marts.community_grant_fund SET opening_balance = 45000.00, grants_awarded = 45500.00, closing_balance = -500.00 WHERE month_start = DATE '2019-05-01'",
+            "UPDATE marts.community_grant_fund SET opening_balance = 53055.55, grants_awarded = 53555.55, closing_balance = -500.00 WHERE month_start = DATE '2019-05-01'",
             "UPDATE marts.community_grant_fund SET ppa_receipts = 1100.00 WHERE month_start = DATE '2019-04-01'",
             # Register sanity.
             row.format(id="C098", provider="Backwards Ltd", fund="CSF", source="PCC", pillar="PROTECT", start="2019-10-01", end="2019-06-30", annual="1000.00", value="0.00"),
@@ -194,8 +231,9 @@ def test_commitments_ppa_and_register_failures(tmp_path):
     assert figures(c) == ("FAIL", "0.00", "-500.00", "-500.00") and c["expected_label"] == "at least"
     assert c["failing_rows"][0]["month_label"] == "May 2019"
     assert figures(checks["ppa.net_equals_gross_less_costs"]) == ("FAIL", "1000.00", "1100.00", "100.00")
-    assert figures(checks["ppa.closing_balance_rolls_forward"]) == ("FAIL", "46100.00", "46000.00", "-100.00")
-    assert figures(checks["ppa.opening_equals_previous_closing"]) == ("FAIL", "46000.00", "45000.00", "-1000.00")
+    # April: 58,055.55 + 1,100.00 - 5,000.00 against the 54,055.55 dbt carried forward.
+    assert figures(checks["ppa.closing_balance_rolls_forward"]) == ("FAIL", "54155.55", "54055.55", "-100.00")
+    assert figures(checks["ppa.opening_equals_previous_closing"]) == ("FAIL", "54055.55", "53055.55", "-1000.00")
     assert figures(checks["ppa.receipt_lines_net"]) == ("FAIL", "600.00", "650.00", "50.00")
     for cid, bad in (("register.end_not_before_start", "C098"), ("register.values_non_negative", "C097"), ("register.known_fund_and_pillar", "C096")):
         assert figures(checks[cid]) == ("FAIL", "0", "1", "1"), cid
