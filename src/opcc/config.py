@@ -17,14 +17,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-FEEDS = (
-    "transactions",
-    "budgets",
-    "commitments",
-    "planned_projects",
-    "ppa_receipts",
-    "grant_awards",
-)
+from opcc.feeds import FEEDS as feed_contracts
+
+# The feeds' names, in the order the nightly run ingests them; their contracts are opcc.feeds'.
+FEEDS = tuple(feed_contracts)
 
 # The repository (or the editable install's source tree): dags/, dbt_project/, expectations/, seeds/.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -79,14 +75,13 @@ class Settings(BaseModel):
     @field_validator("mappings")
     @classmethod
     def _known_feeds_and_columns(cls, mappings: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        from opcc import feeds  # the owner of each feed's columns (imports nothing from here)
 
         for feed, mapping in mappings.items():
             if feed not in FEEDS:
                 raise PydanticCustomError(
                     "unknown_feed", "a known feed: {known}",
                     {"key": f"mappings.{feed}", "value": mapping, "known": ", ".join(FEEDS)})
-            columns = [c.name for c in feeds.FEEDS[feed].columns]
+            columns = [c.name for c in feed_contracts[feed].columns]
             for column, header in mapping.items():
                 if column not in columns:
                     raise PydanticCustomError(
