@@ -6,7 +6,11 @@ it runs, so parsing this file stays fast.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import timedelta
+from types import ModuleType
+from typing import Any, TypeVar
 
 import pendulum
 from airflow.sdk import chain, dag, task
@@ -14,25 +18,39 @@ from airflow.sdk import chain, dag, task
 from opcc.config import FEEDS
 
 # Transient trouble (a busy file, a full disk freed later) is retried with backoff; bad data and
-# failed checks raise StepFailed, which the tasks turn into AirflowFailException: no retry.
+# failed checks raise StepFailed, which @fail_fast turns into AirflowFailException: no retry.
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True}
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def _settings():
+
+@functools.cache
+def steps() -> ModuleType:
+    """`opcc.pipeline`, imported when a task first runs rather than each time the scheduler parses this file."""
+    from opcc import pipeline
+
+    return pipeline
+
+
+def settings():
     from opcc.config import load_settings
 
     return load_settings()
 
 
-def _fail_fast(step, *args):
-    from airflow.sdk.exceptions import AirflowFailException
+def fail_fast(step_task: F) -> F:
+    """A step that raises StepFailed (bad data, failed checks) fails its task at once: no retry can mend it."""
 
-    from opcc.pipeline import StepFailed
+    @functools.wraps(step_task)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return step_task(*args, **kwargs)
+        except steps().StepFailed as exc:
+            from airflow.sdk.exceptions import AirflowFailException
 
-    try:
-        return step(_settings(), *args)
-    except StepFailed as exc:
-        raise AirflowFailException(str(exc)) from exc
+            raise AirflowFailException(str(exc)) from exc
+
+    return run  # type: ignore[return-value]
 
 
 @dag(
@@ -48,60 +66,45 @@ def _fail_fast(step, *args):
 def opcc_nightly():
     @task
     def start(**context) -> str:
-        from opcc import pipeline
+        return steps().start(settings(), context["run_id"], context["dag_run"].run_after)
 
-        return pipeline.start(_settings(), context["run_id"], context["dag_run"].run_after)
-
-    def ingest_task(feed: str):
-        # all_done: a feed whose task failed does not stop the next feed, nor the night (bad files and
-        # lines are set aside inside the task; this is for the rest, a full disk say).
-        @task(task_id=f"ingest_{feed}", trigger_rule="all_done")
-        def ingest(run_dir: str) -> dict[str, int]:
-            from opcc import pipeline
-
-            return pipeline.ingest(_settings(), feed, run_dir)
-
-        return ingest
+    # all_done: a feed whose task failed does not stop the next feed, nor the night (bad files and
+    # lines are set aside inside the task; this is for the rest, a full disk say).
+    @task(trigger_rule="all_done")
+    def ingest(feed: str, run_dir: str) -> dict[str, int]:
+        return steps().ingest(settings(), feed, run_dir)
 
     @task(trigger_rule="all_done")
+    @fail_fast
     def build(run_dir: str) -> str:
-        from opcc import pipeline
-
-        return _fail_fast(pipeline.build, run_dir)
-
-    @task(retries=0)
-    def audit(build_db: str, run_dir: str) -> dict[str, int]:
-        from opcc import pipeline
-
-        return _fail_fast(pipeline.audit, build_db, run_dir)
-
-    @task(retries=0)
-    def publish(build_db: str, run_dir: str) -> str:
-        from opcc import pipeline
-
-        return _fail_fast(pipeline.publish, build_db, run_dir)
+        return steps().build(settings(), run_dir)
 
     @task(retries=0)
     def docs(build_db: str, run_dir: str) -> None:
-        from opcc import pipeline
+        steps().docs(settings(), build_db, run_dir)
 
-        pipeline.docs(_settings(), build_db, run_dir)
+    @task(retries=0)
+    @fail_fast
+    def audit(build_db: str, run_dir: str) -> dict[str, int]:
+        return steps().audit(settings(), build_db, run_dir)
+
+    @task(retries=0)
+    @fail_fast
+    def publish(build_db: str, run_dir: str) -> str:
+        return steps().publish(settings(), build_db, run_dir)
 
     @task(trigger_rule="all_done", retries=0)
     def report(run_dir: str) -> str:
-        from opcc import pipeline
-
-        return pipeline.report(_settings(), run_dir)
+        return steps().report(settings(), run_dir)
 
     @task(trigger_rule="all_done", retries=0)
+    @fail_fast
     def finish(run_dir: str) -> None:
-        from opcc import pipeline
-
-        _fail_fast(pipeline.finish, run_dir)
+        steps().finish(settings(), run_dir)
 
     run_dir = start()
     # One feed at a time: the raw database has one writer. Each runs whatever happened to the one before.
-    ingests = [ingest_task(feed)(run_dir) for feed in FEEDS]
+    ingests = [ingest.override(task_id=f"ingest_{feed}")(feed, run_dir) for feed in FEEDS]
     build_db = build(run_dir)
     chain(*ingests, build_db)
     documented = docs(build_db, run_dir)

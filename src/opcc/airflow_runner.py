@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import secrets
@@ -9,14 +10,16 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from opcc.config import Settings, offline_environment
-from opcc.pipeline import TASKS_SHARE_PROCESS
+from opcc.run_progress import TaskFollower, TaskLine, last_dag_run_id
 
 DAG_ID = "opcc_nightly"
 
@@ -67,6 +70,15 @@ class DagRunOutcome:
     run_id: str
     state: str
     tasks: dict[str, str]
+    log: Path | None = None  # Airflow's full output for this run (opcc run)
+    lines: list[TaskLine] = field(default_factory=list)  # each task as it finished
+
+    @property
+    def failed_tasks(self) -> list[str]:
+        """The tasks that failed or could not run for a failure before them, in the order they finished."""
+        order = {line.task_id: i for i, line in enumerate(self.lines)}
+        failed = [task_id for task_id, state in self.tasks.items() if state in ("failed", "upstream_failed")]
+        return sorted(failed, key=lambda task_id: order.get(task_id, len(order)))
 
     @property
     def ok(self) -> bool:
@@ -154,23 +166,72 @@ def one_run_at_a_time(settings: Settings) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4) -> DagRunOutcome:
+def dags_test_command(use_executor: bool) -> list[str]:
+    """`airflow dags test` for the nightly DAG, as `run_dag` starts it."""
+    if use_executor:
+        airflow = Path(sys.executable).with_name("airflow")
+        return [str(airflow) if airflow.exists() else "airflow", "dags", "test", DAG_ID, "--use-executor"]
+    # Every task runs in this one process: opcc.shared_process adds what pays only then (see there).
+    return [sys.executable, "-m", "opcc.shared_process", "dags", "test", DAG_ID]
+
+
+def run_log_path(settings: Settings) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return settings.airflow_home / "logs" / f"opcc-run-{stamp}.log"
+
+
+def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4, echo_log: bool = False,
+            on_task: Callable[[TaskLine], None] = lambda line: None,
+            on_log: Callable[[Path], None] = lambda path: None) -> DagRunOutcome:
     """One real DagRun of the nightly DAG (`airflow dags test`), recorded in the metadata database.
 
+    Airflow's output goes to a log file (`on_log` is told its path first; `echo_log` copies it to this
+    process's stdout too); `on_task` is called with each task's line as that task finishes.
     With `use_executor`, tasks run as the scheduler would run them: each in its own process under
     the LocalExecutor (up to `parallelism` at once), reporting to a loopback API server."""
     with one_run_at_a_time(settings):
         ensure_airflow(settings)
         env = airflow_env(settings, parallelism=parallelism)
-        if use_executor:
-            with execution_api(settings, env):
-                proc = _airflow(settings, "dags", "test", DAG_ID, "--use-executor", env=env)
-        else:
-            proc = _airflow(settings, "dags", "test", DAG_ID, env=env | {TASKS_SHARE_PROCESS: "1"})
+        log = run_log_path(settings)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        on_log(log)
+        follower = TaskFollower(settings, DAG_ID, last_dag_run_id(settings, DAG_ID), on_task)
+        with ExitStack() as stack:
+            if use_executor:
+                stack.enter_context(execution_api(settings, env))
+            returncode = _run_logged(dags_test_command(use_executor), env, log, echo_log, follower.poll)
+        follower.poll()  # whatever finished between the last poll and the exit
     outcome = latest_dag_run(settings)
-    if outcome is None:
-        raise RuntimeError(f"airflow dags test exited {proc.returncode} without recording a DagRun")
-    return outcome
+    if outcome is None or outcome.run_id != follower.run_id:
+        raise RuntimeError(f"airflow dags test exited {returncode} without recording a DagRun; see {log}")
+    return DagRunOutcome(outcome.run_id, outcome.state, outcome.tasks, log, follower.lines)
+
+
+def _run_logged(command: list[str], env: dict[str, str], log: Path, echo: bool,
+                every_half_second: Callable[[], None]) -> int:
+    """Run `command` with its output (stdout and stderr) in `log`, and on our stdout too if `echo`."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert proc.stdout is not None
+        copier = threading.Thread(target=_copy_lines, args=(proc.stdout, out, echo), daemon=True)
+        copier.start()
+        while True:
+            try:
+                proc.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                every_half_second()
+        copier.join()
+    return proc.returncode
+
+
+def _copy_lines(source: BinaryIO, out: BinaryIO, echo: bool) -> None:
+    for line in iter(source.readline, b""):
+        out.write(line)
+        if echo:
+            sys.stdout.buffer.write(line)
+            sys.stdout.buffer.flush()
+    out.flush()
 
 
 def start_ui(settings: Settings, port: int = 8080, host: str = "127.0.0.1") -> int:

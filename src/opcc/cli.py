@@ -8,7 +8,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from opcc.config import FEEDS, Settings, load_settings, offline_environment
+from opcc import run_record
+from opcc.config import FEEDS, Settings, SettingsError, load_settings, offline_environment
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -30,30 +31,39 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run the nightly DAG once, through Airflow; exit non-zero unless it published."""
     from opcc.airflow_runner import RunInProgress, run_dag
 
+    def show_log(log: Path) -> None:
+        print(f"Airflow's log: {log}" + ("" if args.verbose else " (opcc run --verbose shows it here)"), flush=True)
+
     try:
-        outcome = run_dag(settings, use_executor=args.use_executor, parallelism=args.parallelism)
+        outcome = run_dag(settings, use_executor=args.use_executor, parallelism=args.parallelism,
+                          echo_log=args.verbose, on_task=lambda line: print(line, flush=True), on_log=show_log)
     except RunInProgress as exc:
         print(f"opcc run: {exc}", file=sys.stderr)
         return 2
-    width = max(len(t) for t in outcome.tasks) if outcome.tasks else 0
+    reported = {line.task_id for line in outcome.lines}
+    for task_id, state in outcome.tasks.items():  # tasks that never finished (the run stopped first)
+        if task_id not in reported:
+            print(f"{task_id:<24} {state or 'not run'}")
     print(f"\nDagRun {outcome.run_id}: {outcome.state.upper()}")
-    for task_id, state in sorted(outcome.tasks.items()):
-        print(f"  {task_id:<{width}}  {state}")
     print(f"warehouse: {settings.warehouse_db}")
-    print(f"report:    {settings.reports_dir / 'index.html'}")
+    this_run = run_record.latest_run(settings.reports_dir)
+    print(f"report:    {settings.reports_dir / 'index.html'}"
+          + (f" (this run: {this_run / 'index.html'})" if this_run is not None else ""))
     if not outcome.ok:
+        print(f"failed:    {', '.join(outcome.failed_tasks) or 'no task'}; the full log: {outcome.log}")
         print(f"why:       {_why_not_published(settings)}")
     return 0 if outcome.ok else 1
 
 
 def _why_not_published(settings: Settings) -> str:
-    """Why the newest run did not publish (see pipeline.why_not_published)."""
-    from opcc.pipeline import why_not_published
-
-    runs = sorted(p for p in settings.reports_dir.glob("20*") if (p / "run.json").exists())
-    if not runs:
+    """Why the newest run did not publish (see run_record.explain)."""
+    latest = run_record.latest_run(settings.reports_dir)
+    if latest is None:
         return f"the run stopped before it began; see {settings.airflow_home / 'logs'}"
-    return why_not_published(runs[-1])
+    outcome = run_record.explain(run_record.read(latest))
+    if outcome.published:
+        return f"{outcome.why}, but a later step failed"
+    return outcome.why
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
@@ -112,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--use-executor", action="store_true",
                      help="run tasks through the LocalExecutor as the scheduler would")
     run.add_argument("--parallelism", type=int, default=4)
+    run.add_argument("--verbose", action="store_true", help="show Airflow's full log as it runs (it is always kept in a file)")
     run.set_defaults(func=cmd_run)
 
     ingest = sub.add_parser("ingest", help=cmd_ingest.__doc__)
@@ -141,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     ui.set_defaults(func=cmd_ui)
 
     args = parser.parse_args(argv)
-    settings = load_settings(args.data_dir)
+    try:
+        settings = load_settings(args.data_dir)
+    except SettingsError as exc:  # a mistake in opcc.toml: one line saying what to fix, not a traceback
+        print(f"opcc: {exc}", file=sys.stderr)
+        return 2
     os.environ["OPCC_DATA_DIR"] = str(settings.data_dir)
     os.environ.update(offline_environment())  # whatever the caller's shell says: no telemetry
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -54,3 +54,42 @@ def test_dag_file_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_six_ingest_tasks_are_one_task_function_given_its_feed(dagbag) -> None:
+    dag = dagbag.dags["opcc_nightly"]
+    ingests = [t for t in dag.tasks if t.task_id.startswith("ingest_")]
+    assert {t.python_callable for t in ingests} == {ingests[0].python_callable}
+    assert {t.task_id: t.op_args[0] for t in ingests} == {
+        f"ingest_{feed}": feed for feed in
+        ["transactions", "budgets", "commitments", "planned_projects", "ppa_receipts", "grant_awards"]}
+
+
+def test_a_failed_step_fails_its_task_at_once_and_other_errors_are_retried() -> None:
+    import runpy
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from opcc.pipeline import StepFailed
+
+    dag_file = runpy.run_path(str(DAGS / "opcc_nightly.py"))
+
+    @dag_file["fail_fast"]
+    def bad_data() -> None:
+        raise StepFailed("budget.priority_commissioning_total failed")
+
+    @dag_file["fail_fast"]
+    def disk_full() -> None:
+        raise OSError("No space left on device")
+
+    with pytest.raises(AirflowFailException, match="budget.priority_commissioning_total failed"):
+        bad_data()
+    with pytest.raises(OSError):  # not AirflowFailException: Airflow retries it
+        disk_full()
+
+
+def test_parsing_the_dag_file_leaves_the_steps_unimported() -> None:
+    code = (f"import sys, runpy; runpy.run_path({str(DAGS / 'opcc_nightly.py')!r}); "
+            "print('opcc.pipeline' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"

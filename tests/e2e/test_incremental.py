@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from opcc import pipeline
+from opcc import pipeline, run_record
 from opcc.config import Settings
 from opcc.dbt_runner import run_dbt
 from opcc.publish import publish
@@ -22,14 +22,14 @@ DEMO = Path(__file__).parents[2] / "seeds" / "demo"
 MONTH = "dorset-opcc-spend-over-500-2019-04.csv"
 
 
-def night(settings: Settings, run_id: str) -> tuple[Path, dict]:
+def night(settings: Settings, run_id: str) -> tuple[Path, run_record.DbtOutcome]:
     """Ingest, build and publish; returns the warehouse and what the build recorded (dbt.json)."""
     run_dir = Path(pipeline.start(settings, run_id, dt.datetime.now(dt.UTC)))
     for feed in ("transactions", "budgets", "commitments", "planned_projects", "ppa_receipts", "grant_awards"):
         pipeline.ingest(settings, feed, str(run_dir))
     build_db = Path(pipeline.build(settings, str(run_dir)))
-    built = pipeline.read_json(run_dir / "dbt.json")
-    return publish(settings, build_db, built["project_fingerprint"]), built
+    built = run_record.read_dbt(run_dir)
+    return publish(settings, build_db, built.project_fingerprint), built
 
 
 def marts(db: Path) -> dict[str, list[tuple]]:
@@ -46,7 +46,7 @@ def test_incremental_night_equals_full_rebuild(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     shutil.copytree(DEMO, settings.landing_dir)
     _, first = night(settings, "night_1")
-    assert first["raw_tests_from_file_id"] == 0  # nothing published yet: every file is tested
+    assert first.raw_tests_from_file_id == 0  # nothing published yet: every file is tested
 
     # Night 2: April 2019 re-sent corrected (one line £1,000 lower) and a new month arrives.
     april = (DEMO / "transactions" / MONTH).read_text(encoding="utf-8").splitlines()
@@ -64,8 +64,8 @@ def test_incremental_night_equals_full_rebuild(tmp_path: Path) -> None:
     assert len(marts(incremental)["spend_transactions"]) == 585 + 1
     # Night 2's tests over raw looked only at the files night 1 had not published.
     loaded = {row[0]: row[2] for row in marts(incremental)["load_audit"]}  # file_id -> file_name
-    assert second["raw_tests_from_file_id"] == max(loaded) - 1
-    assert {loaded[i] for i in loaded if i >= second["raw_tests_from_file_id"]} == {
+    assert second.raw_tests_from_file_id == max(loaded) - 1
+    assert {loaded[i] for i in loaded if i >= second.raw_tests_from_file_id} == {
         MONTH, "dorset-opcc-spend-over-500-2021-04.csv"}
 
     # The same raw data, rebuilt from nothing.

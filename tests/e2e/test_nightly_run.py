@@ -5,7 +5,6 @@ Then a bad budget extract must be caught and must not reach BI."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ import duckdb
 import pytest
 
 from smtp_sink import SmtpSink
+from opcc import run_record
 from opcc.publish import BY_SOURCE_FILE
 
 pytestmark = pytest.mark.e2e
@@ -69,12 +69,20 @@ def test_run_is_a_successful_airflow_dagrun(demo_run) -> None:
                           "build", "audit", "publish", "report", "finish"}
     assert set(tasks.values()) == {"success"}
     assert (data / "reports" / "index.html").exists()
+    # A run a person can follow: one line per task as it finishes, then the summary; Airflow's log in a file.
+    lines = proc.stdout.splitlines()
+    assert len(lines) <= 45, proc.stdout
+    for task_id in tasks:
+        assert any(line.split()[:2] == [task_id, "success"] for line in lines if line.strip()), (task_id, proc.stdout)
+    assert "22 checks: 21 PASS, 1 WARN" in proc.stdout
+    [log] = (data / "airflow" / "logs").glob("opcc-run-*.log")
+    assert str(log) in proc.stdout and "[DAG TEST] end task task_id=finish" in log.read_text()
 
 
 def test_demo_checks_all_pass_but_the_pcc_pot_warning(demo_run) -> None:
     data, _ = demo_run
-    [run_dir] = [p for p in (data / "reports").iterdir() if p.is_dir() and p.name[:2] == "20"]
-    checks = json.loads((run_dir / "checks.json").read_text())
+    [run_dir] = run_record.run_folders(data / "reports")
+    checks = run_record.read_checks(run_dir)
     assert len(checks) >= 20
     not_passing = [(c["id"], c["status"], c["difference"]) for c in checks if c["status"] != "PASS"]
     assert not_passing == [("commitments.allocation_within_tolerance", "WARN", "11000.00")]
@@ -231,14 +239,21 @@ def test_budget_short_by_10k_fails_and_is_not_published(demo_run) -> None:
         proc = opcc(data, "run", AIRFLOW__SMTP__SMTP_HOST="127.0.0.1", AIRFLOW__SMTP__SMTP_PORT=str(smtp.port))
     assert proc.returncode != 0
     assert "why:       not published: budget.priority_commissioning_total failed" in proc.stdout
+    # The failing task is named, on its own line and in the summary with the full log's path.
+    assert any(line.split()[:2] == ["publish", "failed"] for line in proc.stdout.splitlines() if line.strip())
+    newest_log = max((data / "airflow" / "logs").glob("opcc-run-*.log"))
+    assert f"failed:    publish, finish; the full log: {newest_log}" in proc.stdout
     [mail] = smtp.messages
     assert mail["To"] == "treasurer@opcc.test"
     body = mail.get_payload(decode=True).decode()
     assert "budget.priority_commissioning_total" in body and "-10000.00" in body
     assert str(data / "reports") in body
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == digest
-    run_dirs = sorted(p for p in (data / "reports").iterdir() if p.is_dir() and p.name[:2] == "20")
-    checks = json.loads((run_dirs[-1] / "checks.json").read_text())
+    # Every run of the day keeps its report, and the history lists each one.
+    history = (data / "reports" / "history.html").read_text()
+    for run_dir in run_record.run_folders(data / "reports"):
+        assert (run_dir / "index.html").exists() and f'href="{run_dir.name}/index.html"' in history
+    checks = run_record.read_checks(run_record.latest_run(data / "reports"))
     failed = [c for c in checks if c["status"] == "FAIL"]
     assert failed and all("budget" in c["id"] for c in failed)
     assert any(Decimal(c["difference"]).copy_abs() == Decimal("10000") for c in failed)

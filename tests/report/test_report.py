@@ -13,7 +13,7 @@ import chromium_cdp
 from opcc.audit import run_audit
 from opcc.report import write_report
 from opcc.report.formatting import gbp, thousands
-from opcc.report.render import load_run_files, run_status
+from opcc import run_record
 
 RUN_DATE = "2019-06-04"
 
@@ -133,23 +133,37 @@ def test_no_request_leaves_the_machine(blocked_run, tmp_path):
     assert offending == []
 
 
-def test_run_status_wording(tmp_path):
+def explain(run_dir: Path) -> run_record.Outcome:
+    return run_record.explain(run_record.read(run_dir))
+
+
+def test_one_explanation_of_each_outcome(tmp_path):
     run_dir = tmp_path / "r"
     pipeline_files(run_dir, published=True)
     write_json(run_dir / "checks.json", [{"id": "x", "status": "WARN"}, {"id": "y", "status": "PASS"}])
-    st = run_status(load_run_files(run_dir))
+    st = explain(run_dir)
     assert st.headline == "PUBLISHED" and "1 check(s) gave a warning" in st.meaning
+    assert st.published and st.why == "published; 1 check(s) gave a warning"
+    pipeline_files(run_dir, published=False)
+    write_json(run_dir / "checks.json", [{"id": "budget.total", "status": "FAIL", "expected": "2400000.00",
+                                          "actual": "2390000.00", "difference": "-10000.00"}])
+    st = explain(run_dir)
+    assert st.headline == "NOT PUBLISHED \u2014 FAIL checks blocked it" and not st.published
+    assert st.why == ("not published: budget.total failed (expected 2400000.00, actual 2390000.00, "
+                      "difference -10000.00)")
     pipeline_files(run_dir, published=False, dbt_ok=False)
     (run_dir / "checks.json").unlink()
-    st = run_status(load_run_files(run_dir))
+    st = explain(run_dir)
     assert st.headline == "FAILED at step: build (dbt)" and "fund_position" in st.meaning
+    assert st.why == "not published: the warehouse build failed: dbt build failed"
     write_json(run_dir / "dbt.json", {"ok": True, "message": "", "failed_nodes": []})
     (run_dir / "publish.json").unlink()
-    assert run_status(load_run_files(run_dir)).headline == "FAILED at step: audit (checks)"
+    st = explain(run_dir)
+    assert st.headline == "FAILED at step: audit (checks)" and st.why == "not published: the checks did not run"
     bare = tmp_path / "bare"
     bare.mkdir()
     write_json(bare / "run.json", {"run_id": "r1", "run_date": RUN_DATE, "started_at": "x"})
-    assert run_status(load_run_files(bare)).headline == "FAILED at step: ingest"
+    assert explain(bare).headline == "FAILED at step: ingest"
 
 
 def test_report_without_build_and_outside_reports_dir(tmp_path):

@@ -17,9 +17,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import json
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from opcc import csv_safe
+from opcc import csv_safe, run_record
 from opcc.config import duckdb_config
 from opcc.audit.data_docs import make_offline
 from opcc.audit.suites import Check, load_checks, suite_descriptions, views_sql
@@ -104,9 +104,31 @@ class GxOutcome:
     error: str | None = None
 
 
+# The workaround below patches a private name of GX's SQLAlchemy engine, as it is in this release line.
+GX_WORKAROUND_WRITTEN_FOR = (1, 24)
+
+
+class UnsupportedGxVersion(RuntimeError):
+    """Great Expectations is not the release the GX issue 11579 workaround was written (and tested) for."""
+
+
+def _check_gx_version(version: str) -> None:
+    major_minor = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+    if major_minor != GX_WORKAROUND_WRITTEN_FOR:
+        written_for = ".".join(map(str, GX_WORKAROUND_WRITTEN_FOR))
+        raise UnsupportedGxVersion(
+            f"Great Expectations {version} is installed, but the audit's workaround for GX issue 11579 "
+            f"(_keep_duckdb_connection_persistent in {__name__}) was written for {written_for}.x: pin "
+            f"great-expectations {written_for}.* again, or check that this version still needs and "
+            "allows the workaround and update GX_WORKAROUND_WRITTEN_FOR")
+
+
 def _keep_duckdb_connection_persistent() -> None:
     """Make GX keep one persistent SQLAlchemy connection for the duckdb dialect (GX issue 11579)."""
+    import great_expectations
     from great_expectations.execution_engine import sqlalchemy_execution_engine as engine_module
+
+    _check_gx_version(great_expectations.__version__)
 
     class _DuckDBDialectName(str):
         value = "duckdb"
@@ -327,8 +349,8 @@ def write_failures(run_dir: Path, check: Check, compared: Compared) -> Path | No
 
 
 def run_audit(settings: Settings, build_db: Path, run_dir: Path) -> list[dict[str, Any]]:
-    """Run every check on `build_db`; write `run_dir/checks.json`, `run_dir/failures/*.csv` and
-    GX Data Docs under `run_dir/data_docs/`; return the checks (see checks.json)."""
+    """Run every check on `build_db`; record them in the run record (`run_record.write_checks`), write
+    `run_dir/failures/*.csv` and GX Data Docs under `run_dir/data_docs/`; return the checks."""
     build_db, run_dir = Path(build_db), Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if not build_db.exists():
@@ -360,5 +382,5 @@ def run_audit(settings: Settings, build_db: Path, run_dir: Path) -> list[dict[st
         path = write_failures(run_dir, check, compared[check.check_id]) if result["status"] != STATUS_PASS else None
         result["failures_csv"] = f"failures/{path.name}" if path else None
         results.append(result)
-    (run_dir / "checks.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    run_record.write_checks(run_dir, results)
     return results
