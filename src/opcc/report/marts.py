@@ -17,7 +17,9 @@ class MartData:
     funding_source_position: list[dict[str, Any]] = field(default_factory=list)
     commitments: list[dict[str, Any]] = field(default_factory=list)
     pillar_spend: list[dict[str, Any]] = field(default_factory=list)
-    priority_funds: list[dict[str, Any]] = field(default_factory=list)  # fund_code, fund_name (table 3.1 rows)
+    # The funds of the scheme the budget controls cover (reference data), the rows of tables 3.1 and 3.3.
+    priority_funds: list[dict[str, Any]] = field(default_factory=list)  # fund_code, fund_name, scheme
+    scheme: str = "Commissioning"  # that scheme's name, as budget_controls.csv gives it
     missing: list[str] = field(default_factory=list)  # relations that could not be read
 
 
@@ -59,7 +61,10 @@ def read_marts(build_db: Path, prefer_year: str | None = None) -> MartData:
             "SELECT DISTINCT financial_year FROM reference.budget_controls")
         data.control_years = {r["financial_year"] for r in controls}
         data.priority_funds = _try(con, data, "reference.funds",
-            "SELECT fund_code, fund_name FROM reference.funds WHERE scheme = 'Priority Commissioning' ORDER BY fund_code")
+            """SELECT fund_code, fund_name, scheme FROM reference.funds
+               WHERE scheme IN (SELECT scheme FROM reference.budget_controls) ORDER BY fund_code""")
+        if data.priority_funds:
+            data.scheme = data.priority_funds[0]["scheme"]
     if not data.priority_funds:  # fall back to the funds the commitments name
         seen: dict[str, str] = {}
         for c in data.commitments:

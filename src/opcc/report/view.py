@@ -322,7 +322,7 @@ def headroom_year(data: MartData, year: str) -> HeadroomYear | None:
 
 
 def by_fund_table(data: MartData, year: str, status: str, caption: str, dash_for_zero: bool) -> tuple[Table, int]:
-    """Tables 3.1 and 3.3: each Priority Commissioning fund's total in £'000s and £."""
+    """Tables 3.1 and 3.3: each commissioning fund's total in £'000s and £ (the scheme budget_controls covers)."""
     lines = [c for c in data.commitments if c["financial_year"] == year and c.get("status") == status]
     totals: dict[str, Decimal] = {}
     for c in lines:
@@ -339,7 +339,7 @@ def by_fund_table(data: MartData, year: str, status: str, caption: str, dash_for
         grand += other
         rows.append(Row([plain("Other funds"), num(thousands(other), other), num(gbp(other), other)]))
     rows.append(Row([plain("Total"), num(thousands(grand), grand), num(gbp(grand), grand)], "total"))
-    headers = ["Priority Commissioning", f"{year} {caption} \u00a3'000s", "\u00a3"]
+    headers = [data.scheme, f"{year} {caption} \u00a3'000s", "\u00a3"]
     return Table(headers, rows, frozenset({1, 2})), len({c.get("commitment_id") for c in lines})
 
 
