@@ -127,7 +127,13 @@ class Settings(BaseModel):
 
     @property
     def marts_dir(self) -> Path:
+        """What BI reads: a link to the published version's folder in marts_versions_dir."""
         return self.data_dir / "marts"
+
+    @property
+    def marts_versions_dir(self) -> Path:
+        """Every kept version's Parquet, one folder each, beside the warehouse versions."""
+        return self.data_dir / "marts-versions"
 
     @property
     def reports_dir(self) -> Path:

@@ -92,6 +92,7 @@ def test_reader_sees_whole_versions_only_and_killed_build_reruns_to_the_same_mar
     text = (SEEDS / "commitments" / name).read_text()
     (data / "landing" / "commitments" / name).write_text(text.replace(",31/10/2019,504000.00", ",31/10/2019,516000.00"))
     published = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    published_marts = os.path.realpath(data / "marts")
     stop, out = tmp_path / "stop", tmp_path / "reads.txt"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(stop), str(out)])
     try:
@@ -107,6 +108,7 @@ def test_reader_sees_whole_versions_only_and_killed_build_reruns_to_the_same_mar
         os.killpg(run.pid, signal.SIGKILL)
         run.wait()
         assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published, "a killed run changed BI's file"
+        assert os.path.realpath(data / "marts") == published_marts, "a killed run changed BI's Parquet"
         # ... then rerun: it must publish.
         assert opcc(data, "run").returncode == 0
     finally:
@@ -124,6 +126,12 @@ def test_reader_sees_whole_versions_only_and_killed_build_reruns_to_the_same_mar
     (clean / "landing" / "commitments" / name).write_text(text.replace(",31/10/2019,504000.00", ",31/10/2019,516000.00"))
     assert opcc(clean, "run").returncode == 0
     assert _marts(warehouse) == _marts(clean / "warehouse.duckdb")
+    # The Parquet BI reads is the published warehouse's, mart for mart.
+    con = duckdb.connect()
+    for mart, rows in _marts(warehouse).items():
+        folder = data / "marts"
+        path = folder / mart / "*.parquet" if (folder / mart).is_dir() else folder / f"{mart}.parquet"
+        assert con.execute(f"SELECT count(*) FROM '{path}'").fetchone()[0] == len(rows), mart
 
 
 def _dbt_building(data: Path) -> bool:
