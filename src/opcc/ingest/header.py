@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 
 from opcc.feeds import FEEDS, Feed, Kind, normalise_header, synonym_index, synonyms
 from opcc.ingest.read import (
-    HEAD_ROWS, TAIL_SEARCH_MAX_BYTES, Record, Source, delimiters, has_content, head_records, sheet_head_and_tail,
-    sheet_names, tail_records,
+    HEAD_ROWS,
+    TAIL_SEARCH_MAX_BYTES,
+    Record,
+    Source,
+    delimiters,
+    has_content,
+    head_records,
+    sheet_head_and_tail,
+    sheet_names,
+    tail_records,
 )
 from opcc.ingest.sniff import RejectedFile
 

@@ -33,6 +33,7 @@ from opcc.ingest.sniff import RejectedFile, sniff
 log = logging.getLogger(__name__)
 
 ACCEPTED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".tsv", ".zip"}
+MAX_AMOUNT = Decimal("9999999999999999.99")  # DECIMAL(18,2), the money type from raw to marts
 
 
 @dataclass
@@ -153,6 +154,11 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
     try:
         try:
             _commit(con, FEEDS[feed], path, result, headerless, last_sheet)
+        except RejectedFile as exc:  # found only once its lines were added up: nothing of it stays
+            result.status, result.message = "rejected", str(exc)
+            result.rows_received = result.rows_loaded = result.rows_quarantined = 0
+            result.control_total = result.loaded_amount = None
+            _commit(con, FEEDS[feed], path, result, headerless, last_sheet)
         except duckdb.Error as exc:  # the load itself failed: nothing of it stays; the file is set aside
             _rollback(con)
             _set_aside(result, exc)
@@ -255,6 +261,10 @@ def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileRe
     quarantined += len(unread)
     loaded = sum(n for _, n, _, _ in by_sheet)
     amount = sum((a for _, _, a, _ in by_sheet if a is not None), Decimal("0.00"))
+    for what, total in (("lines", amount), ("totals lines", control)):
+        if total is not None and abs(total) > MAX_AMOUNT:
+            raise RejectedFile(f"the file's {what} add up to £{total:,.2f}, more than an amount can hold "
+                               f"(£{MAX_AMOUNT:,.2f}): is a column of something other than pounds mapped as the amount?")
     result.rows_loaded, result.rows_quarantined = loaded, quarantined
     result.rows_received = loaded + quarantined
     result.loaded_amount = amount

@@ -145,7 +145,7 @@ def parse_part(con: duckdb.DuckDBPyConnection, feed: Feed, layout: Layout, part:
     # against the lines above it when the file is loaded). Other required cells empty first: cheap to test.
     others_empty = " AND ".join(f"_t_{c} IS NULL" for c in feed.required if c != feed.amount_column) or "true"
     amount_alone = (f"CASE WHEN {others_empty} THEN {feed.amount_column} IS NOT NULL AND ({filled}) = 1 "
-                    "ELSE false END")
+                    "AND nullif(trim(extra, ', '), '') IS NULL ELSE false END")
     con.execute(f"DROP TABLE IF EXISTS _parsed_{part}")
     # Blank lines stay in _parsed (flagged) so that its row ids are the records' positions in the file.
     select = f"""
@@ -161,10 +161,13 @@ def parse_part(con: duckdb.DuckDBPyConnection, feed: Feed, layout: Layout, part:
                    -- and a join loses the rows' file order (see keeps_file_order).
                    CASE WHEN (ascii(first_cell) | 32) IN (116, 103, 115)
                         THEN regexp_matches(first_cell, '{TOTAL_RE}', 'i') AND ({filled}) <= 3
+                             AND {feed.amount_column} IS NOT NULL  -- a total without one is just a bad line
                         ELSE false END AS labelled_total
             FROM cells
         ), checked AS (
-            SELECT *, first_cell IS NULL AS blank, first_cell IS NOT NULL AND ({bad_sql}) AS bad,
+            -- Blank: nothing in any cell, the header's or beyond it (`extra`, kept by the exact reader).
+            SELECT *, first_cell IS NULL AND nullif(trim(extra, ', '), '') IS NULL AS blank,
+                   (first_cell IS NOT NULL OR nullif(trim(extra, ', '), '') IS NOT NULL) AND ({bad_sql}) AS bad,
                    NOT labelled_total AND {amount_alone} AS amount_alone
             FROM typed
         )

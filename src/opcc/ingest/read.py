@@ -12,6 +12,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,7 +55,11 @@ def open_source(path: Path, sniffed: Sniffed, tmp_dir: Path) -> Iterator[Source]
     if sniffed.kind != "zip":
         yield Source(path, sniffed)
         return
-    with zipfile.ZipFile(path) as archive:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise RejectedFile(f"the zip archive is damaged: {exc}") from exc
+    with archive:
         members = [m for m in archive.infolist()
                    if not m.is_dir() and Path(m.filename).suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
                    and not Path(m.filename).name.startswith((".", "~$"))]
@@ -65,8 +70,11 @@ def open_source(path: Path, sniffed: Sniffed, tmp_dir: Path) -> Iterator[Source]
         folder = Path(tempfile.mkdtemp(dir=tmp_dir))
         try:
             inner = folder / Path(members[0].filename).name
-            with archive.open(members[0]) as src, inner.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+            try:
+                with archive.open(members[0]) as src, inner.open("wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise RejectedFile(f"the zip archive is damaged: {exc}") from exc
             inner_sniffed = sniff(inner)
             if inner_sniffed.kind == "zip":
                 raise RejectedFile("a zip archive inside a zip archive is not an extract")
@@ -127,9 +135,12 @@ def csv_records(source: Source, delimiter: str, encoding: str | None = None) -> 
                           newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         line = 1
-        for cells in reader:
-            start, line = line, reader.line_num + 1
-            yield start, list(cells)
+        try:
+            for cells in reader:
+                start, line = line, reader.line_num + 1
+                yield start, list(cells)
+        except UnicodeDecodeError as exc:  # UTF-16 cut short or broken (the others cannot fail: see text_encoding)
+            raise RejectedFile(f"the file is not valid {encoding} text after line {line}: {exc.reason}") from exc
 
 
 # A header that comes last is looked for by reading the whole file, which only files of this size are worth:

@@ -28,13 +28,16 @@ class Sniffed:
     encoding: str | None  # for csv: "utf-8", "utf-8-sig", "utf-16", "cp1252"
     physical_lines: int  # newline-terminated lines (the last line counts even without one)
     trailing_empty_lines: int = 0  # empty lines at the very end (finance exports often add one)
+    # Carriage returns not followed by a line feed: old Mac line ends, which `physical_lines` does not count.
+    bare_crs: int = 0
 
 
 def sniff(path: Path) -> Sniffed:
     """Hash the file and classify it; raise RejectedFile for empty, binary, HTML or legacy files."""
     digest = hashlib.sha256()
     size = 0
-    newlines = 0
+    newlines = crs = crlfs = 0
+    previous_last = b""
     last_byte = b""
     head = tail = b""
     with path.open("rb") as fh:
@@ -43,6 +46,9 @@ def sniff(path: Path) -> Sniffed:
                 head = chunk[:65536]
             digest.update(chunk)
             newlines += chunk.count(b"\n")
+            crs += chunk.count(b"\r")
+            crlfs += chunk.count(b"\r\n") + (previous_last == b"\r" and chunk[:1] == b"\n")
+            previous_last = chunk[-1:]
             size += len(chunk)
             last_byte = chunk[-1:]
             tail = (tail + chunk[-65536:])[-65536:]
@@ -73,7 +79,7 @@ def sniff(path: Path) -> Sniffed:
     encoding = "utf-8" if _utf8_prefix(head, size) else "cp1252"  # cp1252: £ is byte 0xA3
     if encoding == "utf-8" and head.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
-    return Sniffed(sha, size, "csv", encoding, physical_lines, _trailing_empty_lines(tail))
+    return Sniffed(sha, size, "csv", encoding, physical_lines, _trailing_empty_lines(tail), crs - crlfs)
 
 
 def _trailing_empty_lines(tail: bytes) -> int:

@@ -10,7 +10,6 @@ comes last, the records are read exactly, one by one, by read.py and staged with
 
 from __future__ import annotations
 
-import codecs
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -52,10 +51,12 @@ class FastRead:
 @contextmanager
 def fast(con: duckdb.DuckDBPyConnection, source: Source, layout: Layout, tmp_dir: Path) -> Iterator[FastRead | None]:
     """Stage a CSV through DuckDB's reader when it may keep line numbers (else yield None); a Windows-1252
-    or UTF-16 file is read from a UTF-8 copy, removed afterwards."""
+    file is read from a UTF-8 copy, removed afterwards."""
     drop_staging(con)
     sniffed = source.sniffed
-    if source.is_workbook or layout.header_last:
+    # Bare-CR line ends are lines to Python's reader but not to the count of line feeds the numbering needs;
+    # in UTF-16 a line feed's byte also occurs inside other characters, so neither count can be trusted.
+    if source.is_workbook or layout.header_last or sniffed.bare_crs or sniffed.encoding == "utf-16":
         yield None
         return
     copy = None if sniffed.encoding in ("utf-8", "utf-8-sig") else _utf8_copy(source, tmp_dir)
@@ -101,14 +102,12 @@ def exact(con: duckdb.DuckDBPyConnection, source: Source, layout: Layout) -> Non
 
 
 def _utf8_copy(source: Source, tmp_dir: Path) -> Path:
-    """A UTF-8 copy of a Windows-1252 or UTF-16 file, streamed, for DuckDB's reader."""
+    """A UTF-8 copy of a Windows-1252 file, streamed, for DuckDB's reader."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
     out = Path(tempfile.mkstemp(suffix=".csv", dir=tmp_dir)[1])
-    decode = (codecs.getincrementaldecoder("utf-16")(errors="replace").decode if source.sniffed.encoding == "utf-16"
-              else decode_cp1252)  # single-byte: any chunk boundary is a character boundary
     with source.path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
         while chunk := src.read(8 << 20):
-            dst.write(decode(chunk))
+            dst.write(decode_cp1252(chunk))  # single-byte: any chunk boundary is a character boundary
     return out
 
 
