@@ -8,7 +8,7 @@ export DO_NOT_TRACK=1
 export GX_ANALYTICS_ENABLED=false
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 
-.PHONY: run test bench airflow install browser clean
+.PHONY: run test test-fast bench airflow install browser clean
 
 # Bytecode is compiled at install, once: uv does not by default, and where PYTHONDONTWRITEBYTECODE is
 # set every process would compile Airflow, dbt and GX from source again (about 2.5x their import time).
@@ -33,8 +33,13 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest
 
+# Every test that needs no Airflow run: all but the end-to-end tests (marked e2e), in a few minutes.
+test-fast: install browser
+	$(BIN)/python -m pytest -m "not e2e"
+
+# A development tool outside the package (benchmarks/): 10 million ledger lines, so not part of `make test`.
 bench: install
-	$(BIN)/python -m opcc.bench
+	$(BIN)/python benchmarks/bench.py
 
 airflow: install
 	$(BIN)/opcc ui

@@ -1,4 +1,6 @@
-"""`make bench` (`python -m opcc.bench`): the warehouse's speed and memory on this machine, in one run.
+"""`make bench` (`python benchmarks/bench.py`): the warehouse's speed and memory on this machine, in one run.
+
+A development tool, not part of the installed `opcc` package: it drives `opcc` from outside, as an operator would.
 
 Measures, each step as a child process with its own fresh `OPCC_DATA_DIR` under the work directory:
 
@@ -12,7 +14,7 @@ Measures, each step as a child process with its own fresh `OPCC_DATA_DIR` under 
             (and the cold import of Airflow itself);
 - demo      `opcc demo` then `opcc run` on the bundled demo extracts.
 
-Peak memory is the largest sum of RSS over the child's whole process tree (sampled from /proc every
+Peak memory is the largest sum of RSS over the child's whole process tree (sampled with psutil every
 0.1 s), with the largest single process (getrusage via wait4) beside it. A step that fails is
 recorded with its exit code and the tail of its log, and the benchmark carries on.
 Prints a table (figure, target, PASS/MISS) and writes JSON (default `$OPCC_DATA_DIR/bench/bench.json`).
@@ -34,10 +36,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from opcc.config import data_dir_from_env, offline_environment
 
 GIB = 1 << 30
-PAGE = os.sysconf("SC_PAGE_SIZE")
 STEPS = ("synth", "floor", "ingest", "nightly", "incremental", "dag_parse", "demo")
 
 
@@ -58,32 +61,17 @@ class Measured:
         return self.returncode == 0
 
 
-def _children_map() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+def _tree_rss(root: psutil.Process) -> int:
+    """RSS summed over `root` and its descendants; processes that exit meanwhile count as 0."""
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:  # the root itself has exited
+        return 0
+    total = 0
+    for proc in procs:
         try:
-            with open(f"/proc/{entry.name}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        # pid (comm) state ppid ... ; comm may hold spaces and parentheses
-        rest = stat[stat.rfind(b")") + 2:].split()
-        kids.setdefault(int(rest[1]), []).append(int(entry.name))
-    return kids
-
-
-def _tree_rss(root: int) -> int:
-    kids = _children_map()
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        stack.extend(kids.get(pid, ()))
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as fh:
-                total += int(fh.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
+            total += proc.memory_info().rss
+        except psutil.Error:
             pass
     return total
 
@@ -97,11 +85,13 @@ def measure(command: list[str], env: dict[str, str], log: Path, cwd: Path | None
         proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         peak = 0
         done = threading.Event()
+        # Taken before the child can be reaped: psutil then refuses a reused pid rather than measure a stranger.
+        root = psutil.Process(proc.pid)
 
         def sample() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, _tree_rss(proc.pid))
+                peak = max(peak, _tree_rss(root))
                 done.wait(interval)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -142,25 +132,24 @@ class Figure:
         return "PASS" if self.passed else "MISS"
 
 
+def _cpu_model() -> str:
+    """The CPU's marketing name (psutil has none); lscpu reads it for us, as the table shows it."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10,
+                             env=dict(os.environ, LC_ALL="C")).stdout
+    except (OSError, subprocess.SubprocessError):
+        return platform.machine()
+    for line in out.splitlines():
+        if line.startswith("Model name:"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
 def machine() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem = int(line.split()[1]) * 1024
-    except OSError:
-        pass
     import duckdb
 
-    return {"cores": os.cpu_count(), "memory_bytes": mem, "cpu_model": model, "python": platform.python_version(),
+    return {"cores": psutil.cpu_count(), "memory_bytes": psutil.virtual_memory().total, "cpu_model": _cpu_model(),
+            "psutil": psutil.__version__, "python": platform.python_version(),
             "platform": platform.platform(), "duckdb": duckdb.__version__, "hostname": platform.node(),
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 
@@ -190,7 +179,8 @@ def print_table(info: dict[str, Any], figures: list[Figure], out=sys.stdout) -> 
                      "-" if f.returncode is None else str(f.returncode)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for n, r in enumerate(rows):
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))), file=out)
+        cells = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        print("  ".join(cells), file=out)
         if n == 0:
             print("  ".join("-" * w for w in widths), file=out)
     notes = [f for f in figures if f.note]
@@ -399,8 +389,9 @@ class Bench:
             "    runs.append(time.perf_counter() - s)\n"
             "stats = [{'file': str(st.file), 'duration_s': st.duration.total_seconds(), 'dags': st.dag_num,\n"
             "          'tasks': st.task_num} for st in bag.dagbag_stats]\n"
+            "errors = {k: v[:500] for k, v in bag.import_errors.items()}\n"
             "print(json.dumps({'import_s': t1 - t0, 'parse_s': runs, 'stats': stats,\n"
-            "                  'dags': sorted(bag.dag_ids), 'errors': {k: v[:500] for k, v in bag.import_errors.items()}}))\n"
+            "                  'dags': sorted(bag.dag_ids), 'errors': errors}))\n"
         )
         m = measure([self.python, "-c", script, str(settings.dags_dir)], env, self.log("dag-parse"))
         if not m.ok:
@@ -454,7 +445,7 @@ class Bench:
 
 def main(argv: list[str] | None = None) -> int:
     bench_dir = data_dir_from_env() / "bench"
-    parser = argparse.ArgumentParser(prog="python -m opcc.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="benchmarks/bench.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="transaction lines (default 10,000,000)")
     parser.add_argument("--day-rows", type=int, default=30_000, help="lines of the new day (default 30,000)")
     parser.add_argument("--seed", type=int, default=2019)
