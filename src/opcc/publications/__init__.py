@@ -1,0 +1,244 @@
+"""The transparency publications a PCC must make (SI 2011/3050 as amended), from the published warehouse.
+
+Per complete month: spend over £500 (para 3(g)), grants made (para 3(f)) and the Community Grant Scheme's
+awards as 360Giving (JSON data package and CSV). The candidates are temp tables (`candidates.sql`) on a
+read-only connection to the published warehouse; the checks in `expectations/publications/` run on them
+through the audit runner and GX. Any FAIL blocks every publication that night (never the warehouse).
+
+Files land in `$OPCC_DATA_DIR/publications/<kind>/<YYYY-MM>/<kind>-<YYYY-MM>-v<N>.<ext>`. A month is written
+when it has no file yet or when its content differs from its latest version (a superseding extract
+changed its lines): what was published is a public record, so earlier versions are never rewritten.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import tempfile
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from opcc.csv_safe import neutralise, safe_cell
+
+CANDIDATES_SQL = Path(__file__).with_name("candidates.sql")
+REDACTED = "REDACTED PERSONAL DATA"
+SPEND, GRANTS, GIVING = "spend-over-500", "grants", "360giving"
+KINDS = (SPEND, GRANTS, GIVING)
+
+# LGA spend schema names where one exists (Purpose: the fund the spend is for; ExpenseType: the ledger's).
+SPEND_COLUMNS = (
+    ("OrganisationLabel", "organisation"), ("EffectiveDate", "effective_date"),
+    ("OrganisationalUnit", "service_area"), ("BeneficiaryName", "beneficiary"), ("PaymentDate", "payment_date"),
+    ("TransactionNumber", "transaction_number"), ("Amount", "amount"),
+    ("IrrecoverableVATAmount", "irrecoverable_vat"), ("Purpose", "purpose"), ("ExpenseType", "expense_type"))
+GRANT_COLUMNS = (
+    ("Grant Programme", "programme"), ("Reference", "reference"), ("Date", "grant_date"),
+    ("Recipient", "recipient"), ("Recipient Org:Identifier", "recipient_org_id"), ("Purpose", "purpose"),
+    ("Conditions", "conditions"), ("Amount", "amount"))
+# The 360Giving spreadsheet's column titles (Data Standard 1.4).
+GIVING_COLUMNS = (
+    ("Identifier", "id"), ("Title", "title"), ("Description", "description"), ("Currency", "currency"),
+    ("Amount Awarded", "amount_awarded"), ("Award Date", "award_date"),
+    ("Recipient Org:Identifier", "recipient_org_id"), ("Recipient Org:Name", "recipient_name"),
+    ("Funding Org:Identifier", "funding_org_id"), ("Funding Org:Name", "funding_org_name"),
+    ("Grant Programme:Code", "programme_code"), ("Grant Programme:Title", "programme_title"),
+    ("Beneficiary Location:Name", "location_name"), ("Beneficiary Location:Geographic Code", "location_code"),
+    ("Beneficiary Location:Geographic Code Type", "location_code_type"),
+    ("Last Modified", "date_modified"), ("Data Source", "data_source"))
+NUMERIC = {"amount", "irrecoverable_vat", "amount_awarded"}
+
+
+@dataclass
+class MonthSummary:
+    kind: str
+    month: str
+    items: int  # spend: transactions; grants: grants
+    lines: int
+    total: str  # Decimal as text
+    lines_redacted: int
+    files: list[str] = field(default_factory=list)  # relative to the publications folder
+    written: bool = False  # a new version was written by this run
+
+
+@dataclass
+class PublicationsOutcome:
+    released: bool  # False: a FAIL check blocked every publication
+    message: str
+    latest_month: str | None
+    months: list[MonthSummary]
+    written: list[str]  # files written this run, relative to the publications folder
+    checks: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def publications_dir(settings: Any) -> Path:
+    return Path(settings.data_dir) / "publications"
+
+
+def _params(con: duckdb.DuckDBPyConnection, settings: Any, today: dt.date) -> None:
+    first_open = today.replace(day=1)  # the month in progress is not complete: never published
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE pub_params AS SELECT
+             CAST(? AS DATE) AS first_open_month, CAST(? AS DATE) AS today, ? AS prefix, ? AS funding_org_id,
+             ? AS funding_org_name, ? AS organisation, ? AS area_code, ? AS area_name, ? AS data_source,
+             ? AS grant_conditions""",
+        [first_open, today, settings.publisher_prefix, settings.funding_org_id, settings.funding_org_name,
+         settings.funding_org_name, settings.police_force_area_code, settings.police_force_area_name,
+         settings.publications_url, settings.grant_conditions])
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def csv_bytes(columns: tuple[tuple[str, str], ...], rows: list[dict[str, Any]]) -> bytes:
+    """UTF-8 with a byte-order mark (Excel then shows £ and accents intact), CRLF, formula-safe text cells."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([neutralise(title) for title, _ in columns])
+    for row in rows:
+        writer.writerow([safe_cell(row.get(key), key in NUMERIC) for _, key in columns])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def giving_package(rows: list[dict[str, Any]], settings: Any, month: str) -> dict[str, Any]:
+    """A 360Giving data package (Data Standard 1.4) of the month's grants."""
+    grants = []
+    for r in rows:
+        grants.append({
+            "id": r["id"],
+            "title": r["title"],
+            "description": r["description"],
+            "currency": r["currency"],
+            # JSON numbers: exact to the penny as written (Decimal -> float only at this last step).
+            "amountAwarded": float(r["amount_awarded"]),
+            # Full date-time: the schema's awardDate is oneOf(date-time format, date pattern), and validators that
+            # do not check formats find a plain date valid under both, so reject it.
+            "awardDate": f"{r['award_date'].isoformat()}T00:00:00+00:00",
+            "recipientOrganization": [{"id": r["recipient_org_id"], "name": r["recipient_name"]}],
+            "fundingOrganization": [{"id": r["funding_org_id"], "name": r["funding_org_name"]}],
+            "grantProgramme": [{"code": r["programme_code"], "title": r["programme_title"]}],
+            "beneficiaryLocation": [{"name": r["location_name"], "geoCode": r["location_code"],
+                                     "geoCodeType": r["location_code_type"], "countryCode": "GB"}],
+            "dateModified": r["date_modified"],
+            "dataSource": r["data_source"],
+        })
+    return {
+        "version": "1.4",
+        "title": f"{settings.funding_org_name}: Community Grant Scheme grants, {month}",
+        "grants": grants,
+    }
+
+
+def _latest(folder: Path, stem: str, ext: str) -> tuple[int, Path | None]:
+    versions = []
+    for path in folder.glob(f"{stem}-v*.{ext}"):
+        number = path.name[len(stem) + 2:-len(ext) - 1]
+        if number.isdigit():
+            versions.append((int(number), path))
+    return max(versions) if versions else (0, None)
+
+
+def _write_version(root: Path, kind: str, month: str, ext: str, content: bytes) -> tuple[str, bool]:
+    """The month's file, as a new version when its content changed; earlier versions stay untouched."""
+    folder = root / kind / month
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{kind}-{month}"
+    number, latest = _latest(folder, stem, ext)
+    if latest is not None and latest.read_bytes() == content:
+        return str(latest.relative_to(root)), False
+    target = folder / f"{stem}-v{number + 1}.{ext}"
+    tmp = target.with_name("." + target.name + ".tmp")
+    tmp.write_bytes(content)
+    tmp.replace(target)  # whole or absent
+    target.chmod(0o444)  # a public record: never rewritten
+    return str(target.relative_to(root)), True
+
+
+def generate(settings: Any, run_dir: Path | None = None, month: str | None = None,
+             today: dt.date | None = None) -> PublicationsOutcome:
+    """Check and write the publications from the published warehouse. `month` (YYYY-MM) limits the writing
+    to that month; the checks always cover every month. Checks' Data Docs go to `run_dir/data_docs_publications`."""
+    from opcc.audit.runner import build_result, open_connection, run_comparison, validate_with_gx
+    from opcc.audit.suites import load_checks, suite_descriptions, views_sql
+    from opcc.config import duckdb_config
+
+    today = today or dt.date.today()
+    root = publications_dir(settings)
+    if not Path(settings.warehouse_db).exists():
+        return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
+    checks_dir = Path(settings.expectations_dir) / "publications"
+    checks = load_checks(checks_dir)
+    con = open_connection(Path(settings.warehouse_db), None, Decimal(0), duckdb_config(settings))
+    try:
+        _params(con, settings, today)
+        con.execute(CANDIDATES_SQL.read_text(encoding="utf-8"))
+        if views := views_sql(checks_dir):
+            con.execute(views)
+        compared = {c.check_id: run_comparison(con, c) for c in checks}
+        broken = frozenset(cid for cid, comp in compared.items() if comp.error is not None)
+        with tempfile.TemporaryDirectory() as scratch:
+            docs = Path(run_dir) / "data_docs_publications" if run_dir else Path(scratch) / "docs"
+            outcomes = validate_with_gx(con, checks, suite_descriptions(checks_dir), docs, skip=broken)
+        results = [build_result(c, compared[c.check_id], outcomes.get(c.check_id)) for c in checks]
+        for r in results:
+            r["id"] = f"publications.{r['id']}"
+        fails = [r for r in results if r["status"] == "FAIL"]
+        months = [m for (m,) in con.execute(
+            "SELECT DISTINCT month FROM (SELECT month FROM pub_spend UNION SELECT month FROM pub_grants) ORDER BY 1"
+        ).fetchall()]
+        latest = months[-1] if months else None
+        if fails:
+            why = "; ".join(f"{r['id']} failed (expected {r['expected']}, actual {r['actual']})" for r in fails)
+            return PublicationsOutcome(False, f"publications blocked: {why}", latest, [], [], results)
+        summaries: list[MonthSummary] = []
+        written: list[str] = []
+        for m in months if month is None else [x for x in months if x == month]:
+            summaries.extend(_publish_month(con, settings, root, m, written))
+    finally:
+        con.close()
+    message = (f"{len(written)} publication file(s) written" if written else "publications unchanged: nothing new")
+    return PublicationsOutcome(True, message, latest, summaries, written, results)
+
+
+def _publish_month(con: duckdb.DuckDBPyConnection, settings: Any, root: Path, month: str,
+                   written: list[str]) -> list[MonthSummary]:
+    out = []
+    spend = _rows(con, "SELECT * FROM pub_spend WHERE month = ? ORDER BY payment_date, transaction_number, "
+                       "file_id, line_number", [month])
+    grants = _rows(con, "SELECT * FROM pub_grants WHERE month = ? ORDER BY grant_date, programme, reference", [month])
+    giving = _rows(con, "SELECT * FROM pub_360 WHERE month = ? ORDER BY award_date, id", [month])
+    for kind, rows, cols in ((SPEND, spend, SPEND_COLUMNS), (GRANTS, grants, GRANT_COLUMNS)):
+        if not rows:
+            continue
+        path, new = _write_version(root, kind, month, "csv", csv_bytes(cols, rows))
+        items = len({r["item_key"] for r in rows}) if kind == SPEND else len(rows)
+        total = format(sum((r["amount"] for r in rows), Decimal(0)), "f")
+        redacted = sum(1 for r in rows if r["redacted"])
+        out.append(MonthSummary(kind, month, items, len(rows), total, redacted, [path], new))
+        if new:
+            written.append(path)
+    if giving:
+        package = json.dumps(giving_package(giving, settings, month), indent=2, ensure_ascii=False) + "\n"
+        files, any_new = [], False
+        for ext, content in (("json", package.encode("utf-8")), ("csv", csv_bytes(GIVING_COLUMNS, giving))):
+            path, new = _write_version(root, GIVING, month, ext, content)
+            files.append(path)
+            any_new = any_new or new
+            if new:
+                written.append(path)
+        redacted = sum(1 for r in giving if r["recipient_name"] == REDACTED)
+        out.append(MonthSummary(GIVING, month, len(giving), len(giving),
+                                format(sum((r["amount_awarded"] for r in giving), Decimal(0)), "f"), redacted, files,
+                                any_new))
+    return out

@@ -1,0 +1,114 @@
+-- The transparency publications as temp tables, from the published warehouse (marts, reference), on the
+-- connection the publication checks then run on. Parameters come from the temp table pub_params.
+-- Only complete months are published: month_start < pub_params.first_open_month.
+
+-- Names that must never be published: reference.payees with redact = true (case and spacing ignored).
+CREATE OR REPLACE TEMP TABLE pub_redact AS
+SELECT DISTINCT payee_name, lower(trim(payee_name)) AS payee_key
+FROM reference.payees
+WHERE redact AND trim(payee_name) <> '';
+
+-- Spend over £500 (para 3(g)): an item is a transaction (lines sharing body and transaction number; a line
+-- without one stands alone); every line of an item whose total exceeds £500 either way is published.
+CREATE OR REPLACE TEMP TABLE pub_spend AS
+WITH lines AS (
+    SELECT s.*,
+           coalesce(s.body, '') || '|' || coalesce(s.transaction_number, 'line:' || s.file_id || ':' || s.line_number)
+               AS item_key
+    FROM marts.spend_transactions AS s
+),
+items AS (
+    SELECT item_key, sum(amount) AS item_total FROM lines GROUP BY item_key
+)
+SELECT
+    strftime(l.month_start, '%Y-%m') AS month,
+    l.file_id,
+    l.line_number,
+    l.item_key,
+    i.item_total,
+    coalesce(l.body, (SELECT organisation FROM pub_params)) AS organisation,
+    l.transaction_date AS effective_date,
+    l.expense_area AS service_area,
+    CASE WHEN r.payee_key IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE l.supplier END AS beneficiary,
+    r.payee_key IS NOT NULL AS redacted,
+    l.transaction_date AS payment_date,
+    l.transaction_number,
+    l.amount,
+    CAST(NULL AS DECIMAL(18,2)) AS irrecoverable_vat,  -- not in the ledger extract
+    coalesce(l.fund_name, l.fund_code) AS purpose,
+    l.expense_type
+FROM lines AS l
+JOIN items AS i USING (item_key)
+LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(l.supplier))
+WHERE abs(i.item_total) > 500
+  AND l.month_start < (SELECT first_open_month FROM pub_params);
+
+-- Grants made (para 3(f)): Community Grant Scheme awards, and commissioning grant agreements in the month
+-- they start (their value over the whole agreement).
+CREATE OR REPLACE TEMP TABLE pub_grants AS
+SELECT
+    strftime(a.month_start, '%Y-%m') AS month,
+    'Community Grant Scheme' AS programme,
+    a.reference,
+    a.award_date AS grant_date,
+    CASE WHEN r.payee_key IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE a.recipient END AS recipient,
+    r.payee_key IS NOT NULL AS redacted,
+    a.recipient_org_id,
+    coalesce(a.purpose, 'Community Grant Scheme award' || coalesce(': ' || p.pillar_name, '')) AS purpose,
+    coalesce(a.conditions, (SELECT grant_conditions FROM pub_params)) AS conditions,
+    a.amount
+FROM marts.community_grant_awards AS a
+LEFT JOIN reference.pillars AS p ON p.pillar_code = a.pillar_code
+LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(a.recipient))
+WHERE a.month_start < (SELECT first_open_month FROM pub_params)
+UNION ALL
+SELECT
+    strftime(date_trunc('month', min(c.start_date)), '%Y-%m') AS month,
+    'Commissioning grant agreement' AS programme,
+    c.commitment_id AS reference,
+    min(c.start_date) AS grant_date,
+    CASE WHEN any_value(r.payee_key) IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE any_value(c.provider) END,
+    any_value(r.payee_key) IS NOT NULL AS redacted,
+    NULL AS recipient_org_id,
+    any_value(c.title) AS purpose,
+    (SELECT grant_conditions FROM pub_params) AS conditions,
+    CAST(sum(c.value) AS DECIMAL(18,2)) AS amount
+FROM marts.commitments AS c
+LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(c.provider))
+WHERE c.status = 'committed' AND c.commitment_type = 'Grant Agreement'
+GROUP BY c.commitment_id
+HAVING date_trunc('month', min(c.start_date)) < (SELECT first_open_month FROM pub_params);
+
+-- The Community Grant Scheme's awards as 360Giving grants (Data Standard 1.4), one row per grant.
+CREATE OR REPLACE TEMP TABLE pub_360 AS
+SELECT
+    strftime(a.month_start, '%Y-%m') AS month,
+    '360G-' || (SELECT prefix FROM pub_params) || '-'
+        || coalesce(a.reference, a.file_id || '-' || a.line_number) AS id,
+    'Community Grant Scheme award to ' || g.recipient AS title,
+    coalesce(a.purpose, 'Community Grant Scheme award' || coalesce(': ' || pl.pillar_name, '')) AS description,
+    'GBP' AS currency,
+    a.amount AS amount_awarded,
+    a.award_date,
+    coalesce(a.recipient_org_id,
+             '360G-' || (SELECT prefix FROM pub_params) || '-ORG-'
+                 || regexp_replace(upper(trim(g.recipient)), '[^A-Z0-9]+', '-', 'g')) AS recipient_org_id,
+    g.recipient AS recipient_name,
+    (SELECT funding_org_id FROM pub_params) AS funding_org_id,
+    (SELECT funding_org_name FROM pub_params) AS funding_org_name,
+    'CGS' AS programme_code,
+    'Community Grant Scheme' AS programme_title,
+    (SELECT area_name FROM pub_params) AS location_name,
+    (SELECT area_code FROM pub_params) AS location_code,
+    'PFA' AS location_code_type,
+    -- Last Modified: when the extract holding the award was received (stable from night to night).
+    strftime(f.received_at, '%Y-%m-%dT%H:%M:%S+00:00') AS date_modified,
+    (SELECT data_source FROM pub_params) AS data_source
+FROM marts.community_grant_awards AS a
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM pub_redact WHERE payee_key = lower(trim(a.recipient)))
+                THEN 'REDACTED PERSONAL DATA' ELSE a.recipient END AS recipient
+) AS g
+LEFT JOIN reference.pillars AS pl ON pl.pillar_code = a.pillar_code
+LEFT JOIN marts.load_audit AS f ON f.file_id = a.file_id
+WHERE a.month_start < (SELECT first_open_month FROM pub_params);
