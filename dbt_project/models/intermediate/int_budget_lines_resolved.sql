@@ -1,0 +1,77 @@
+{#-
+    Every budget line of current budgets files (the original budget and its revisions: virements and
+    carry-forwards), with funding source and fund resolved to reference codes
+    (extracts may give codes or names). A line may be set at funding-source level (no fund), at fund
+    level, or at cost-centre level; a cost centre without a fund takes the fund cost_centres.csv maps it to.
+-#}
+with budgets as (
+
+    select * from {{ ref('stg_raw__budgets') }}
+
+),
+
+current_files as (
+
+    select file_id
+    from {{ ref('int_files_versioned') }}
+    where is_current and feed = 'budgets'
+
+),
+
+cost_centres as (
+
+    select lower(trim(expense_area)) as expense_area_key, fund_code
+    from {{ ref('cost_centres') }}
+
+),
+
+funds as (
+
+    select * from {{ ref('funds') }}
+
+),
+
+resolved as (
+
+    select
+        budgets.file_id,
+        budgets.line_number,
+        budgets.financial_year,
+        budgets.funding_source,
+        {{ resolve_funding_source_code('budgets.funding_source_match_key') }} as stated_funding_source_code,
+        budgets.fund,
+        coalesce({{ resolve_fund_code('budgets.fund_match_key') }}, cost_centres.fund_code) as fund_code,
+        budgets.cost_centre,
+        budgets.description,
+        budgets.amount,
+        budgets.budget_change,
+        budgets.change_date,
+        budgets.decision_reference
+    from budgets
+    inner join current_files
+        on current_files.file_id = budgets.file_id
+    left join cost_centres
+        on cost_centres.expense_area_key = lower(trim(budgets.cost_centre))
+
+)
+
+select
+    resolved.file_id,
+    resolved.line_number,
+    resolved.financial_year,
+    resolved.funding_source,
+    coalesce(resolved.stated_funding_source_code, funds.funding_source_code) as funding_source_code,
+    resolved.stated_funding_source_code,
+    resolved.fund,
+    resolved.fund_code,
+    funds.fund_name,
+    funds.body_code,
+    resolved.cost_centre,
+    resolved.description,
+    resolved.amount,
+    resolved.budget_change,
+    resolved.change_date,
+    resolved.decision_reference
+from resolved
+left join funds
+    on funds.fund_code = resolved.fund_code

@@ -1,0 +1,38 @@
+-- Budget lines of current files on a fund (or a cost centre), by year and kind, against budget_monitoring's
+-- position at 31 March; the last row per year checks revised = original + virements + carry-forwards.
+WITH received AS (
+    SELECT
+        b.financial_year,
+        CASE regexp_replace(lower(coalesce(trim(b.budget_change), '')), '[^a-z]', '', 'g')
+            WHEN 'virement' THEN 'virements'
+            WHEN 'carryforward' THEN 'carry_forwards'
+            ELSE 'original_budget'
+        END AS measure,
+        sum(b.amount) AS amount
+    FROM raw.main.budgets AS b
+    JOIN current_files AS f ON f.file_id = b.file_id AND f.feed = 'budgets'
+    WHERE nullif(trim(b.fund), '') IS NOT NULL OR nullif(trim(b.cost_centre), '') IS NOT NULL
+    GROUP BY ALL
+),
+year_end AS (
+    SELECT financial_year, sum(original_budget) AS original_budget, sum(virements) AS virements,
+           sum(carry_forwards) AS carry_forwards, sum(revised_budget) AS revised_budget
+    FROM marts.budget_monitoring
+    WHERE financial_month_number = 12
+    GROUP BY financial_year
+),
+built AS (
+    UNPIVOT year_end ON original_budget, virements, carry_forwards INTO NAME measure VALUE amount
+),
+compared AS (
+    SELECT coalesce(r.financial_year, b.financial_year) AS financial_year, coalesce(r.measure, b.measure) AS measure,
+           CAST(coalesce(r.amount, 0) AS DECIMAL(18,2)) AS expected, CAST(coalesce(b.amount, 0) AS DECIMAL(18,2)) AS actual
+    FROM received AS r
+    FULL JOIN built AS b ON b.financial_year = r.financial_year AND b.measure = r.measure
+    UNION ALL
+    SELECT financial_year, 'revised_budget', original_budget + virements + carry_forwards, revised_budget
+    FROM year_end
+)
+SELECT financial_year, measure, expected, actual, actual - expected AS difference, actual = expected AS ok
+FROM compared
+ORDER BY abs(actual - expected) DESC, financial_year, measure
