@@ -8,7 +8,7 @@ export DO_NOT_TRACK=1
 export GX_ANALYTICS_ENABLED=false
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 
-.PHONY: run test test-fast bench airflow install browser clean
+.PHONY: run test test-fast lint bench airflow install browser clean
 
 # Bytecode is compiled at install, once: uv does not by default, and where PYTHONDONTWRITEBYTECODE is
 # set every process would compile Airflow, dbt and GX from source again (about 2.5x their import time).
@@ -36,6 +36,15 @@ test: install browser
 # Every test that needs no Airflow run: all but the end-to-end tests (marked e2e), in a few minutes.
 test-fast: install browser
 	$(BIN)/python -m pytest -m "not e2e"
+
+# ruff (Python; dags/ruff.toml bans heavy imports at a DAG file's top level), sqlfluff (the dbt project's SQL,
+# dbt_project/.sqlfluff), mypy (src/). Each runs even when one before it failed; any failure fails the target.
+lint: install
+	@status=0; \
+	$(BIN)/ruff check src dags tests benchmarks || status=1; \
+	$(BIN)/sqlfluff lint dbt_project || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 # A development tool outside the package (benchmarks/): 10 million ledger lines, so not part of `make test`.
 bench: install
