@@ -93,6 +93,12 @@ def opcc_nightly():
     def publish(build_db: str, run_dir: str) -> str:
         return steps().publish(settings(), build_db, run_dir)
 
+    # Runs whatever happened to publish (it does nothing when the warehouse was not published); a failure
+    # here must not stop the report.
+    @task(trigger_rule="all_done", retries=0)
+    def publications(run_dir: str) -> str:
+        return steps().publications(settings(), run_dir)
+
     @task(trigger_rule="all_done", retries=0)
     def report(run_dir: str) -> str:
         return steps().report(settings(), run_dir)
@@ -112,6 +118,7 @@ def opcc_nightly():
     published = publish(build_db, run_dir)
     reported = report(run_dir)
     documented >> checked >> published >> reported >> finish(run_dir)
+    published >> publications(run_dir) >> reported
 
 
 opcc_nightly()

@@ -45,7 +45,8 @@ def test_publish_replaces_atomically_keeps_versions_and_exports_parquet(tmp_path
     assert [committed(v) for v in versions] == [Decimal("830000.00"), Decimal("820000.00")]
     con = duckdb.connect(str(s.warehouse_db), read_only=True)
     assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0
-    parquet = con.execute(f"SELECT committed FROM read_parquet('{s.marts_dir / 'fund_position.parquet'}')").fetchone()[0]
+    fund_position = s.marts_dir / "fund_position.parquet"
+    parquet = con.execute(f"SELECT committed FROM read_parquet('{fund_position}')").fetchone()[0]
     con.close()
     assert parquet == Decimal("840000.00")
     assert not list(s.builds_dir.glob("*.duckdb*"))

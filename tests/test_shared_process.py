@@ -80,6 +80,8 @@ def test_install_registers_with_the_task_sdk_and_freezes_the_heap_at_exit() -> N
 
 
 def test_only_opcc_run_in_one_process_goes_through_the_shared_process() -> None:
-    assert dags_test_command(use_executor=False) == [sys.executable, "-m", "opcc.shared_process", "dags", "test", DAG_ID]
+    in_one = dags_test_command(use_executor=False)
+    assert in_one == [sys.executable, "-m", "opcc.shared_process", "dags", "test", DAG_ID]
     separate = dags_test_command(use_executor=True)
-    assert "opcc.shared_process" not in separate and separate[1:] == ["dags", "test", DAG_ID, "--use-executor"]
+    assert "opcc.shared_process" not in separate
+    assert separate[1:] == ["dags", "test", DAG_ID, "--use-executor"]

@@ -9,7 +9,8 @@
 
 {# Text label of a financial year given its starting calendar year: 2019 -> '2019/20'. #}
 {% macro financial_year_label(start_year_expr) -%}
-    ({{ dbt.cast(start_year_expr, dbt.type_string()) }} || '/' || right('0' || {{ dbt.cast('(' ~ start_year_expr ~ ' + 1) % 100', dbt.type_string()) }}, 2))
+    ({{ dbt.cast(start_year_expr, dbt.type_string()) }} || '/'
+        || right('0' || {{ dbt.cast('(' ~ start_year_expr ~ ' + 1) % 100', dbt.type_string()) }}, 2))
 {%- endmacro %}
 
 {# Financial year ('2019/20') of a date. #}

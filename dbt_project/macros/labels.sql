@@ -9,5 +9,6 @@
 
 {# 'Apr 2019' for a date. #}
 {% macro month_label(date_expr) -%}
-    ({{ month_abbreviation('extract(month from ' ~ date_expr ~ ')') }} || ' ' || {{ dbt.cast('extract(year from ' ~ date_expr ~ ')', dbt.type_string()) }})
+    ({{ month_abbreviation('extract(month from ' ~ date_expr ~ ')') }} || ' '
+        || {{ dbt.cast('extract(year from ' ~ date_expr ~ ')', dbt.type_string()) }})
 {%- endmacro %}

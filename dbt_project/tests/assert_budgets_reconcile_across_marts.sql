@@ -25,12 +25,17 @@ by_fund as (
 
 )
 
-select lines.financial_year, lines.amount as budget_lines, by_source.amount as by_source,
-       by_month.amount as by_month, by_fund.amount as by_fund
+select
+    lines.financial_year,
+    lines.amount as budget_lines,
+    by_source.amount as by_source,
+    by_month.amount as by_month,
+    by_fund.amount as by_fund
 from lines
 left join by_source on by_source.financial_year = lines.financial_year
 left join by_month on by_month.financial_year = lines.financial_year
 left join by_fund on by_fund.financial_year = lines.financial_year
-where lines.amount <> coalesce(by_source.amount, 0)
-   or lines.amount <> coalesce(by_month.amount, 0)
-   or coalesce(by_fund.amount, 0) > lines.amount
+where
+    lines.amount <> coalesce(by_source.amount, 0)
+    or lines.amount <> coalesce(by_month.amount, 0)
+    or coalesce(by_fund.amount, 0) > lines.amount

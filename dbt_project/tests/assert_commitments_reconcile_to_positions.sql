@@ -16,17 +16,23 @@ positions as (
     select 'fund_position' as mart, financial_year, sum(committed) as committed, sum(planned) as planned
     from {{ ref('fund_position') }} group by financial_year
     union all
-    select 'funding_source_position', financial_year, sum(committed), sum(planned)
+    select 'funding_source_position' as mart, financial_year, sum(committed) as committed, sum(planned) as planned
     from {{ ref('funding_source_position') }} group by financial_year
     union all
-    select 'pillar_spend', financial_year, sum(committed), sum(planned)
+    select 'pillar_spend' as mart, financial_year, sum(committed) as committed, sum(planned) as planned
     from {{ ref('pillar_spend') }} group by financial_year
 
 )
 
-select positions.mart, positions.financial_year, positions.committed, positions.planned,
-       from_commitments.committed as commitments_committed, from_commitments.planned as commitments_planned
+select
+    positions.mart,
+    positions.financial_year,
+    positions.committed,
+    positions.planned,
+    from_commitments.committed as commitments_committed,
+    from_commitments.planned as commitments_planned
 from positions
 left join from_commitments on from_commitments.financial_year = positions.financial_year
-where coalesce(from_commitments.committed, 0) <> positions.committed
-   or coalesce(from_commitments.planned, 0) <> positions.planned
+where
+    coalesce(from_commitments.committed, 0) <> positions.committed
+    or coalesce(from_commitments.planned, 0) <> positions.planned

@@ -104,6 +104,20 @@ def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publications(settings: Settings, args: argparse.Namespace) -> int:
+    """Regenerate the transparency publications from the published warehouse (a changed month gets a new version)."""
+    from opcc.publications import generate, publications_dir
+
+    outcome = generate(settings, month=args.month)
+    for check in outcome.checks:
+        if check["status"] != "PASS":
+            print(f"{check['status']:4}  {check['id']}: expected {check['expected']}, actual {check['actual']}")
+    for path in outcome.written:
+        print(f"written: {publications_dir(settings) / path}")
+    print(outcome.message)
+    return 0 if outcome.released else 1
+
+
 def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     """Start Airflow (scheduler, UI, DAG processor) for this data directory."""
     from opcc.airflow_runner import start_ui
@@ -122,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--use-executor", action="store_true",
                      help="run tasks through the LocalExecutor as the scheduler would")
     run.add_argument("--parallelism", type=int, default=4)
-    run.add_argument("--verbose", action="store_true", help="show Airflow's full log as it runs (it is always kept in a file)")
+    run.add_argument("--verbose", action="store_true",
+                     help="show Airflow's full log as it runs (it is always kept in a file)")
     run.set_defaults(func=cmd_run)
 
     ingest = sub.add_parser("ingest", help=cmd_ingest.__doc__)
@@ -145,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     sy = sub.add_parser("synth", help="generate realistic extracts at any scale (deterministic)")
     synth.add_arguments(sy)
     sy.set_defaults(func=lambda settings, args: synth.run(args))
+
+    pubs = sub.add_parser("publications", help=cmd_publications.__doc__)
+    pubs.add_argument("--month", help="only this month, YYYY-MM (default: every complete month)")
+    pubs.set_defaults(func=cmd_publications)
 
     ui = sub.add_parser("ui", help=cmd_ui.__doc__)
     ui.add_argument("--port", type=int, default=8080)

@@ -47,6 +47,15 @@ class Settings(BaseModel):
     over_allocation_tolerance: Decimal = Field(
         Decimal("0"), ge=0, allow_inf_nan=False,
         description="a number of 0 or more, a fraction of the budget (0.10 is 10%)")
+    # Budget monitoring's RAG status, as fractions of a fund's revised budget: RED when the forecast outturn is
+    # over it by more than rag_red_overspend, AMBER when over by more than rag_amber_overspend or under by more
+    # than rag_amber_underspend (money that may be lost, a ring-fenced grant's above all).
+    rag_red_overspend: Decimal = Field(
+        Decimal("0.05"), ge=0, allow_inf_nan=False, description="a number of 0 or more, a fraction of the budget")
+    rag_amber_overspend: Decimal = Field(
+        Decimal("0"), ge=0, allow_inf_nan=False, description="a number of 0 or more, a fraction of the budget")
+    rag_amber_underspend: Decimal = Field(
+        Decimal("0.10"), ge=0, allow_inf_nan=False, description="a number of 0 or more, a fraction of the budget")
     # A contract is due for re-commissioning when it ends within this many months of the year's start.
     recommissioning_window_months: int = Field(12, gt=0, description="a whole number of months, more than 0")
     # How many published warehouse versions to keep for `opcc rollback`.
@@ -62,8 +71,28 @@ class Settings(BaseModel):
     # past it, DuckDB spills to disk under the data directory.
     duckdb_memory_limit: str = Field(
         "1GB", pattern=_DUCKDB_SIZE, description="a DuckDB size in quotes, like '1GB' or '512MB'")
+    # Transparency publications (SI 2011/3050; 360Giving): who publishes them and where.
+    publisher_prefix: str = Field(
+        "dorsetopcc", pattern=r"^[A-Za-z0-9]+$",
+        description="the 360Giving publisher prefix in quotes, letters and digits (grant ids are 360G-<prefix>-<ref>)")
+    funding_org_id: str = Field(
+        "360G-dorsetopcc-PCC", pattern=r"^[A-Za-z0-9]+-[A-Za-z0-9]+-\S+$",
+        description="the funder's org-id in quotes, like 'GB-GOR-XXXXXX' or '360G-<prefix>-PCC'")
+    funding_org_name: str = Field(
+        "Police and Crime Commissioner for Dorset", min_length=1, description="the funder's name in quotes")
+    police_force_area_code: str = Field(
+        "E23000039", pattern=r"^E23\d{6}$|^W15\d{6}$",
+        description="the police force area's ONS code in quotes (E23… or W15…)")
+    police_force_area_name: str = Field("Dorset", min_length=1, description="the police force area's name in quotes")
+    publications_url: str = Field(
+        "https://www.dorset.pcc.police.uk/transparency/", pattern=r"^https?://\S+$",
+        description="the web page the publications are published on (360Giving Data Source), in quotes")
+    grant_conditions: str = Field(
+        "Awarded subject to the scheme's grant agreement terms and conditions", min_length=1,
+        description="the conditions published for a grant whose extract gives none, in quotes")
 
-    @field_validator("over_allocation_tolerance", mode="before")
+    @field_validator("over_allocation_tolerance", "rag_red_overspend", "rag_amber_overspend", "rag_amber_underspend",
+                     mode="before")
     @classmethod
     def _number_as_decimal(cls, value: object) -> object:
         # TOML has no decimals: 0.10 arrives as a float, converted through its shortest text so it
@@ -166,7 +195,11 @@ def _frozen(value: object) -> object:
     return value
 
 
-def duckdb_config(settings: Settings) -> dict[str, str]:
+# What duckdb.connect(config=...) takes: its stub's value type (a dict is invariant in it, so not dict[str, str]).
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
+
+def duckdb_config(settings: Settings) -> DuckDBConfig:
     """Settings for every DuckDB connection we open: bounded memory, spilling under the data dir."""
     (settings.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
     return {"memory_limit": settings.duckdb_memory_limit, "temp_directory": str(settings.data_dir / "tmp")}

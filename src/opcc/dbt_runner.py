@@ -40,7 +40,10 @@ def dbt_env(settings: Settings, build_db: Path) -> dict[str, str]:
 
 
 def dbt_vars(settings: Settings) -> dict[str, object]:
-    return {"recommissioning_window_months": settings.recommissioning_window_months}
+    return {"recommissioning_window_months": settings.recommissioning_window_months,
+            # as text, so the thresholds stay exact decimals in the SQL
+            **{name: str(getattr(settings, name))
+               for name in ("rag_red_overspend", "rag_amber_overspend", "rag_amber_underspend")}}
 
 
 def project_fingerprint(settings: Settings) -> str:

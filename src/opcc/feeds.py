@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
 SYNONYMS_FILE = Path(__file__).with_name("header_synonyms.toml")
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     TEXT = "text"
     MONEY = "money"
     DATE = "date"
@@ -70,6 +70,11 @@ FEEDS: dict[str, Feed] = {
                 Column("cost_centre", T, False),
                 Column("description", T, False),
                 Column("amount", M, True),
+                # In-year revisions beside the original budget: 'virement' or 'carry_forward' (empty is
+                # 'original'), the date it takes effect and the decision that approved it.
+                Column("budget_change", T, False),
+                Column("change_date", D, False),
+                Column("decision_reference", T, False),
             ),
             "amount",
         ),
@@ -85,6 +90,9 @@ FEEDS: dict[str, Feed] = {
                 Column("start_date", D, True),
                 Column("end_date", D, True),
                 Column("annual_value", M, True),
+                # Optional, for the transparency publications (contracts register, grants made).
+                Column("contract_url", T, False),
+                Column("conditions", T, False),
             ),
             "annual_value",
         ),
@@ -122,6 +130,10 @@ FEEDS: dict[str, Feed] = {
                 Column("recipient", T, True),
                 Column("pillar", T, False),
                 Column("amount", M, True),
+                # Optional, for the transparency publications (grants made, 360Giving).
+                Column("recipient_org_id", T, False),
+                Column("purpose", T, False),
+                Column("conditions", T, False),
             ),
             "amount",
         ),

@@ -74,6 +74,7 @@ def docs(settings: Settings, build_db: str, run_dir: str) -> None:
     built = run_record.read_dbt(Path(run_dir))
     if built is None:
         raise StepFailed("no build recorded in this run: nothing to document")
+    assert built.project_fingerprint is not None  # this run's build task records it
     docs_generate(settings, Path(build_db), Path(run_dir) / "dbt_docs", built.project_fingerprint)
 
 
@@ -103,6 +104,23 @@ def publish(settings: Settings, build_db: str, run_dir: str) -> str:
         published=True, message=f"published {warehouse} and {settings.marts_dir}/<mart>.parquet",
         warehouse=str(warehouse)))
     return str(warehouse)
+
+
+def publications(settings: Settings, run_dir: str) -> str:
+    """The month's transparency publications from the published warehouse, checked first: a FAIL check
+    blocks them (the report says why), never the warehouse. Nothing to do when the night did not publish."""
+    from opcc.publications import generate
+
+    published = run_record.read_publish(Path(run_dir))
+    if published is None or not published.published:
+        print("publications: the warehouse was not published tonight; the publications stay as they were")
+        return "skipped"
+    outcome = generate(settings, Path(run_dir))
+    run_record.write_publications(Path(run_dir), outcome.to_json())
+    print(f"publications: {outcome.message}")
+    for path in outcome.written:
+        print(f"  {path}")
+    return outcome.message
 
 
 def report(settings: Settings, run_dir: str) -> str:

@@ -54,7 +54,9 @@ def first_unpublished_file_id(settings: Settings, build_db: Path, fingerprint: s
         return 0
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        seen = con.execute("SELECT max(file_id) FROM marts.load_audit").fetchone()[0]
+        row = con.execute("SELECT max(file_id) FROM marts.load_audit").fetchone()
+        assert row is not None  # an aggregate always returns one row
+        seen = row[0]
     except duckdb.CatalogException:
         return 0
     finally:

@@ -130,6 +130,8 @@ def describe(settings: Settings, task_id: str, state: str, returned: Any, earlie
         return f"published {_short(settings, returned)}"
     if task_id == "report":
         return _short(settings, returned)
+    if task_id == "publications":
+        return str(returned or "")
     return ""
 
 

@@ -31,11 +31,17 @@ RUN_FILE = "run.json"
 DBT_FILE = "dbt.json"
 CHECKS_FILE = "checks.json"
 PUBLISH_FILE = "publish.json"
+PUBLICATIONS_FILE = "publications.json"  # the transparency publications (opcc.publications)
 FOLDER_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:-(?P<n>\d+))?$")
 
 
 def ingest_file_name(feed: str) -> str:
     return f"ingest-{feed}.json"
+
+
+def budget_monitoring_file_name(financial_year: str, quarter: int) -> str:
+    """The quarter's print-ready budget monitoring page in the run folder: `budget-monitoring-2019-20-Q2.html`."""
+    return f"budget-monitoring-{financial_year.replace('/', '-')}-Q{quarter}.html"
 
 
 # -- what each step records ------------------------------------------------------------------------
@@ -171,6 +177,16 @@ def write_publish(folder: Path, outcome: PublishOutcome) -> None:
 
 def read_publish(folder: Path) -> PublishOutcome | None:
     return _from_json(PublishOutcome, _read(Path(folder) / PUBLISH_FILE))
+
+
+def write_publications(folder: Path, outcome: dict[str, Any]) -> None:
+    """What the publications step did (opcc.publications.PublicationsOutcome.to_json())."""
+    _write(Path(folder) / PUBLICATIONS_FILE, outcome)
+
+
+def read_publications(folder: Path) -> dict[str, Any] | None:
+    data = _read(Path(folder) / PUBLICATIONS_FILE)
+    return data if isinstance(data, dict) else None
 
 
 def read(folder: Path) -> RunRecord:

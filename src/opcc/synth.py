@@ -198,13 +198,15 @@ def _weekdays(start: dt.date, end: dt.date) -> list[dt.date]:
 class _Suppliers:
     """A few thousand suppliers, each with a home expense area and type and a typical amount."""
 
+    vocab: pa.Array  # set on first use, by _vocab_suppliers
+
     def __init__(self, seed: int, count: int = 3000) -> None:
         rng = _rng(seed, _SUPPLIERS)
         names = list(KNOWN_SUPPLIERS)
         seen = set(names)
         candidates = [f"{t} {n}" for t in TOWNS for n in ORG_NOUNS]
         candidates += [f"{t} {b} {s}" for t in TOWNS for b in BUSINESS_NOUNS for s in BUSINESS_SUFFIXES[:3]]
-        candidates += [f"{a}, {b} and {c} Partnership" for a, b, c in zip(TOWNS, TOWNS[5:], TOWNS[11:])]
+        candidates += [f"{a}, {b} and {c} Partnership" for a, b, c in zip(TOWNS, TOWNS[5:], TOWNS[11:], strict=False)]
         for i in rng.permutation(len(candidates)):
             if len(names) >= count - 1:
                 break
@@ -234,6 +236,8 @@ class _Suppliers:
 
 
 class _Areas:
+    vocab: pa.Array  # set on first use, by _vocab_areas
+
     def __init__(self) -> None:
         mapped = _reference("cost_centres.csv")
         self.names = [r["expense_area"] for r in mapped] + UNMAPPED_AREAS

@@ -31,7 +31,8 @@ SPEND_HEADER = "Body Name,Date,Transaction Number,Expense Type,Expense Area,Supp
 BODY = "Police and Crime Commissioner for Dorset"
 SPEND_APRIL = SPEND_HEADER + (
     f'{BODY},10/04/2019,T1,Grants,OPCC Commissioning - Safety Fund,G4S Health Services,"£5,000.00"\n'
-    f'{BODY},11/04/2019,T2,Grants,OPCC Commissioning - Local Innovation Fund,AFC Bournemouth Community Sports Trust,"£2,500.50"\n'
+    f'{BODY},11/04/2019,T2,Grants,OPCC Commissioning - Local Innovation Fund,'
+    'AFC Bournemouth Community Sports Trust,"£2,500.50"\n'
     f'{BODY},12/04/2019,T3,Contract,OPCC Commissioning - Victims Core Fund,Victim Support,"£4,499.50"\n'
     # Line 5: quarantined (the amount is not a number), with a formula for a supplier.
     f'{BODY},01/04/2019,T6,Grants,OPCC Commissioning - Safety Fund,"=HYPERLINK(""http://x"",""y"")",TBC\n'
@@ -76,7 +77,8 @@ FIRST_NIGHT: dict[str, dict[str, str]] = {
             "C001,SARC and ISVA services,G4S Health Services,Contract,CSF,PROTECT,01/04/2017,30/09/2020,810000.00\n"
             "C002,Community Circles,Circles Southwest,Grant Agreement,LIF,COMMUNITIES,01/04/2019,31/03/2020,178000.00\n"
             "C003,Victims services,Victim Support,Contract,VCF,VICTIMS,01/04/2017,31/10/2019,120000.00\n"
-            "C004,Restorative Justice,Restorative Solutions,Grant Agreement,VCF,VICTIMS,01/04/2019,31/03/2020,675000.00\n"
+            "C004,Restorative Justice,Restorative Solutions,Grant Agreement,VCF,VICTIMS,"
+            "01/04/2019,31/03/2020,675000.00\n"
         ),
     },
     "planned_projects": {

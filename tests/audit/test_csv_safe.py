@@ -27,7 +27,8 @@ def test_formula_supplier_comes_out_as_text(tmp_path):
 
 
 def test_numeric_strings_in_numeric_columns_stay_numbers(tmp_path):
-    path = write_dicts(tmp_path / "y.csv", [{"amount": "-1250.00", "name": "-1250.00"}, {"amount": "-£5", "name": "ok"}],
+    path = write_dicts(tmp_path / "y.csv",
+                       [{"amount": "-1250.00", "name": "-1250.00"}, {"amount": "-£5", "name": "ok"}],
                        numeric_columns={"amount"})
     rows = read(path)
     assert rows[1] == ["-1250.00", "'-1250.00"]

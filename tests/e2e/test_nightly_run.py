@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from smtp_sink import SmtpSink
+
 from opcc import run_record
 from opcc.publish import BY_SOURCE_FILE
 
@@ -74,7 +74,7 @@ def test_run_is_a_successful_airflow_dagrun(demo_run) -> None:
     assert len(lines) <= 45, proc.stdout
     for task_id in tasks:
         assert any(line.split()[:2] == [task_id, "success"] for line in lines if line.strip()), (task_id, proc.stdout)
-    assert "22 checks: 21 PASS, 1 WARN" in proc.stdout
+    assert "26 checks: 25 PASS, 1 WARN" in proc.stdout
     [log] = (data / "airflow" / "logs").glob("opcc-run-*.log")
     assert str(log) in proc.stdout and "[DAG TEST] end task task_id=finish" in log.read_text()
 
@@ -88,6 +88,33 @@ def test_demo_checks_all_pass_but_the_pcc_pot_warning(demo_run) -> None:
     assert not_passing == [("commitments.allocation_within_tolerance", "WARN", "11000.00")]
     html = (data / "reports" / "index.html").read_text()
     assert "127,000" in html and "11,000" in html and "PUBLISHED" in html
+
+
+def test_budget_monitoring_covers_every_fund_month_and_year(demo_run, marts) -> None:
+    data, _ = demo_run
+    grid = marts.execute("""SELECT financial_year, count(DISTINCT fund_code), count(DISTINCT month_end), count(*)
+                            FROM marts.budget_monitoring GROUP BY 1 ORDER BY 1""").fetchall()
+    funds = marts.execute("SELECT count(*) FROM marts.dim_funds WHERE fund_code <> 'UNMAPPED'").fetchone()[0]
+    assert grid == [(year, funds, 12, funds * 12) for year in ("2018/19", "2019/20", "2020/21")]
+    # 2019/20 is over at 31 March 2020: every fund's forecast outturn is its actual, and the actual is the ledger's.
+    year_end = marts.execute("""SELECT m.fund_code, m.forecast_outturn, m.actual_to_date, f.actual
+                                FROM marts.budget_monitoring AS m
+                                JOIN marts.fund_position AS f USING (financial_year, fund_code)
+                                WHERE m.financial_year = '2019/20' AND m.month_end = DATE '2020-03-31'""").fetchall()
+    assert len(year_end) == funds and all(fo == act == ledger for _, fo, act, ledger in year_end)
+    # The demo's revisions: £25,000 moved from CSF to LIF in October 2019; £211,000 carried forward to WELL.
+    lif = marts.execute("""SELECT virements, revised_budget, forecast_variance FROM marts.budget_monitoring
+                           WHERE fund_code = 'LIF' AND month_end IN (DATE '2019-06-30', DATE '2019-10-31')
+                           ORDER BY month_end""").fetchall()
+    assert lif == [(Decimal("0.00"), Decimal("650000.00"), Decimal("-51000.00")),
+                   (Decimal("25000.00"), Decimal("675000.00"), lif[1][2])]
+    [run_dir] = run_record.run_folders(data / "reports")
+    pages = sorted(p.name for p in run_dir.glob("budget-monitoring-*.html"))
+    assert pages == sorted(f"budget-monitoring-{y}-Q{q}.html" for y in ("2018-19", "2019-20", "2020-21")
+                           for q in (1, 2, 3, 4))
+    q1 = (run_dir / "budget-monitoring-2019-20-Q1.html").read_text()
+    assert "Local Innovation Fund forecast £51,000 over budget: planned projects exceed the budget." in q1
+    assert 'id="monitoring"' in (data / "reports" / "index.html").read_text()
 
 
 def test_run_makes_no_network_connection(demo_run) -> None:
@@ -167,7 +194,8 @@ def test_budget_vs_actual_equals_loaded_transactions_to_the_penny(marts) -> None
 
 def test_parquet_exports_match_marts(demo_run, marts) -> None:
     data, _ = demo_run
-    for (name,) in marts.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall():
+    names = marts.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()
+    for (name,) in names:
         parquet = data / "marts" / (f"{name}/*.parquet" if name in BY_SOURCE_FILE else f"{name}.parquet")
         diff = marts.execute(f"""SELECT count(*) FROM (
             (SELECT * FROM marts."{name}" EXCEPT ALL SELECT * FROM read_parquet('{parquet}'))
@@ -197,7 +225,7 @@ def test_rerun_with_no_new_files_changes_no_figure(demo_run, marts) -> None:
                                 WHERE file_name = 'spend-2020-05.csv' AND line_number = 2""").fetchall()
     con.close()
     assert after == before
-    assert statuses == {"loaded": 26, "duplicate": 25, "rejected": 1}
+    assert statuses == {"loaded": 27, "duplicate": 26, "rejected": 1}
     assert "99999999999999999999.99" in overflow[0] and "not an amount" in overflow[0]
     html = (data / "reports" / "index.html").read_text()
     assert "spend-2020-04.csv" in html and "HTML" in html
@@ -265,6 +293,6 @@ def test_netguard_would_catch_a_lookup(tmp_path: Path) -> None:
     """The offline check above can fail: a process that looks up a public host is logged."""
     log = tmp_path / "network.log"
     env = {**os.environ, "OPCC_NETGUARD_LOG": str(log), "PYTHONPATH": str(NETGUARD)}
-    subprocess.run([sys.executable, "-c", "import socket\ntry: socket.getaddrinfo('example.com', 443)\nexcept OSError: pass"],
-                   env=env, check=True)
+    lookup = "import socket\ntry: socket.getaddrinfo('example.com', 443)\nexcept OSError: pass"
+    subprocess.run([sys.executable, "-c", lookup], env=env, check=True)
     assert "example.com" in log.read_text()

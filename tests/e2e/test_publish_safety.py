@@ -123,7 +123,8 @@ def test_reader_sees_whole_versions_only_and_killed_build_reruns_to_the_same_mar
     clean = tmp_path / "clean"
     assert opcc(clean, "demo").returncode == 0
     assert opcc(clean, "run").returncode == 0
-    (clean / "landing" / "commitments" / name).write_text(text.replace(",31/10/2019,504000.00", ",31/10/2019,516000.00"))
+    (clean / "landing" / "commitments" / name).write_text(
+        text.replace(",31/10/2019,504000.00", ",31/10/2019,516000.00"))
     assert opcc(clean, "run").returncode == 0
     assert _marts(warehouse) == _marts(clean / "warehouse.duckdb")
     # The Parquet BI reads is the published warehouse's, mart for mart.

@@ -69,7 +69,8 @@ CASES = [
     Expect("transactions_workbook.xlsx", loaded=3, quarantined=1, amount="2234.80", control="2284.80",
            reasons={7: "transaction_date is required"}, loaded_lines=[4, 5, 6]),
     Expect("transactions_unlabelled_total_that_does_not_add_up.csv", loaded=2, quarantined=1, amount="1600.00",
-           reasons={4: "a line with only an amount (1650.00) that does not equal the sum of the lines above it (1600.00)"}),
+           reasons={4: "a line with only an amount (1650.00) that does not equal the sum of the lines above it "
+                       "(1600.00)"}),
     Expect("transactions_unlabelled_total_in_the_middle.csv", loaded=2, quarantined=1, amount="1600.00",
            control="1600.00", reasons={3: "a line with only an amount (1600.00) that is not the last line"}),
     Expect("transactions_amount_beyond_decimal_18_2.csv", loaded=0, quarantined=1, amount="0.00",

@@ -15,7 +15,8 @@ from opcc.ingest.read import open_source
 from opcc.ingest.sniff import sniff
 
 HEADER = b"Body Name,Date,Transaction Number,Expense Type,Expense Area,Supplier Name,Amount \xc2\xa3\r\n"
-LINE = b"Police and Crime Commissioner for Dorset,02/04/2019,%d,Grants,OPCC Commissioning - Safety Fund,Victim Support,\"\xc2\xa31,000.00\"\r\n"
+LINE = (b"Police and Crime Commissioner for Dorset,02/04/2019,%d,Grants,OPCC Commissioning - Safety Fund,"
+        b"Victim Support,\"\xc2\xa31,000.00\"\r\n")
 
 
 def staged(path: Path, tmp_path: Path) -> tuple[str, duckdb.DuckDBPyConnection]:
@@ -96,7 +97,8 @@ def test_a_file_read_in_parallel_keeps_every_line_number(tmp_path: Path) -> None
                 line += 1
     how, con = staged(path, tmp_path)
     assert how == "duckdb"
-    lines, wrong = con.execute("""SELECT count(*), count(*) FILTER (WHERE line_number <> CAST(transaction_number AS INTEGER))
+    lines, wrong = con.execute("""SELECT count(*),
+                                         count(*) FILTER (WHERE line_number <> CAST(transaction_number AS INTEGER))
                                   FROM parsed_lines""").fetchone()
     assert (lines, wrong) == (400_000, 0)
 

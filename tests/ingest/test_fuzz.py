@@ -404,7 +404,8 @@ def check_csv_lines(feed: Feed, text: str, delimiter: str, out: Outcome) -> None
     for line, cells in records:
         key = (None, line)
         # (Spaces alone after the header's last column are Excel's padding, not a value: they may be dropped.)
-        if any(len(c.encode("utf-8")) > MAX_CELL_BYTES and (i < ncols or holds_anything(c)) for i, c in enumerate(cells)):
+        if any(len(c.encode("utf-8")) > MAX_CELL_BYTES and (i < ncols or holds_anything(c))
+               for i, c in enumerate(cells)):
             assert key not in out.loaded, f"line {line} has a cell over {MAX_CELL_BYTES:,} bytes but was loaded"
             assert f"longer than {MAX_CELL_BYTES:,} bytes" in reasons.get(key, ""), (line, reasons.get(key))
         if len(cells) <= ncols:

@@ -9,12 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from test_real_extracts import FILES, REAL, Published
 
 from opcc.cli import main
 from opcc.config import load_settings
 from opcc.ingest import ingest_feed
-
-from test_real_extracts import FILES, REAL, Published  # noqa: I001 - the tests' own helper
 
 
 def inspect(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str]:

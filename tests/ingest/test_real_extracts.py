@@ -110,7 +110,8 @@ def test_other_columns_are_kept_in_raw(tmp_path: Path) -> None:
     assert "VATRegistrationNumber" not in extras or extras["VATRegistrationNumber"] != "NA"  # NA is no value
     settings, _ = load(tmp_path / "hyndburn", "hyndburn-spend-2024-10-spacer-columns.csv")
     con = duckdb.connect(str(settings.raw_db), read_only=True)
-    stray = [json.loads(e) for (e,) in con.execute("SELECT extras FROM transactions WHERE extras LIKE '%column %'").fetchall()]
+    stray = [json.loads(e)
+             for (e,) in con.execute("SELECT extras FROM transactions WHERE extras LIKE '%column %'").fetchall()]
     assert any("th Grant" in e.values() for e in stray)
 
 

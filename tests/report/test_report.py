@@ -6,27 +6,29 @@ import json
 import re
 from pathlib import Path
 
+import chromium_cdp
 import pytest
 from audit_fixture import build_fixture
 
-import chromium_cdp
+from opcc import run_record
 from opcc.audit import run_audit
 from opcc.report import write_report
 from opcc.report.formatting import gbp, thousands
-from opcc import run_record
 
 RUN_DATE = "2019-06-04"
 
 INGEST = {
     "transactions": [
-        {"feed": "transactions", "file_name": "spend-2019-05.csv", "sha256": "hh09", "status": "loaded", "rows_received": 2,
-         "rows_loaded": 2, "rows_quarantined": 0, "control_total": "850.00", "loaded_amount": "850.00", "message": "loaded 2 lines"},
-        {"feed": "transactions", "file_name": "spend-2019-04 (1).csv", "sha256": "aa01", "status": "duplicate", "rows_received": 4,
-         "rows_loaded": 0, "rows_quarantined": 0, "control_total": None, "loaded_amount": None, "message": "same content as spend-2019-04.csv"},
+        {"feed": "transactions", "file_name": "spend-2019-05.csv", "sha256": "hh09", "status": "loaded",
+         "rows_received": 2, "rows_loaded": 2, "rows_quarantined": 0, "control_total": "850.00",
+         "loaded_amount": "850.00", "message": "loaded 2 lines"},
+        {"feed": "transactions", "file_name": "spend-2019-04 (1).csv", "sha256": "aa01", "status": "duplicate",
+         "rows_received": 4, "rows_loaded": 0, "rows_quarantined": 0, "control_total": None, "loaded_amount": None,
+         "message": "same content as spend-2019-04.csv"},
     ],
     "budgets": [
-        {"feed": "budgets", "file_name": "budget-notes.xlsx", "sha256": "ii10", "status": "rejected", "rows_received": None,
-         "rows_loaded": 0, "rows_quarantined": 0, "control_total": None, "loaded_amount": None,
+        {"feed": "budgets", "file_name": "budget-notes.xlsx", "sha256": "ii10", "status": "rejected",
+         "rows_received": None, "rows_loaded": 0, "rows_quarantined": 0, "control_total": None, "loaded_amount": None,
          "message": "no header matching the budgets feed: missing financial_year, funding_source, amount"},
     ],
     "planned_projects": [],
@@ -39,12 +41,14 @@ def write_json(path: Path, value) -> None:
 
 def pipeline_files(run_dir: Path, published: bool, dbt_ok: bool = True) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_json(run_dir / "run.json", {"run_id": f"scheduled__{RUN_DATE}", "run_date": RUN_DATE, "started_at": f"{RUN_DATE}T02:00:00+00:00"})
+    write_json(run_dir / "run.json", {"run_id": f"scheduled__{RUN_DATE}", "run_date": RUN_DATE,
+                                      "started_at": f"{RUN_DATE}T02:00:00+00:00"})
     for feed, entries in INGEST.items():
         write_json(run_dir / f"ingest-{feed}.json", entries)
     write_json(run_dir / "dbt.json", {"ok": dbt_ok, "message": "dbt build: 84 passed" if dbt_ok else "dbt build failed",
                                       "failed_nodes": [] if dbt_ok else ["fund_position"]})
-    write_json(run_dir / "publish.json", {"published": published, "message": "published" if published else "not published: 1 FAIL check",
+    write_json(run_dir / "publish.json", {"published": published,
+                                          "message": "published" if published else "not published: 1 FAIL check",
                                           "warehouse": "/data/warehouse.duckdb"})
 
 
@@ -53,7 +57,8 @@ def blocked_run(tmp_path_factory):
     """2019/20 budget extract short by £10,000: the budget check FAILs and publishing is blocked."""
     root = tmp_path_factory.mktemp("report")
     fx = build_fixture(root, build_sql=[
-        "UPDATE marts.funding_source_position SET budget = 1490000.00 WHERE financial_year = '2019/20' AND funding_source_code = 'PCC'"])
+        "UPDATE marts.funding_source_position SET budget = 1490000.00"
+        " WHERE financial_year = '2019/20' AND funding_source_code = 'PCC'"])
     run_dir = fx.settings.reports_dir / RUN_DATE
     pipeline_files(run_dir, published=False)
     run_audit(fx.settings, fx.build_db, run_dir)
@@ -126,7 +131,8 @@ def test_no_request_leaves_the_machine(blocked_run, tmp_path):
     reports = fx.settings.reports_dir
     docs = run_dir / "data_docs"
     validation_page = next(docs.glob("validations/**/*.html"))
-    pages = [latest, reports / "history.html", run_dir / "index.html", docs / "contents.html", docs / "index.html", validation_page]
+    pages = [latest, reports / "history.html", run_dir / "index.html", docs / "contents.html", docs / "index.html",
+             validation_page]
     seen = chromium_cdp.record_requests([p.as_uri() for p in pages], tmp_path / "profile")
     assert any(u.startswith("file://") and u.endswith("index.html") for u in seen), seen
     offending = [u for u in seen if not u.startswith(("file://", "data:"))]

@@ -1,70 +1,21 @@
 {#-
-    Budget lines of current budgets files, with funding source and fund resolved to reference codes
-    (extracts may give codes or names). A line may be set at funding-source level (no fund), at fund
-    level, or at cost-centre level; a cost centre without a fund takes the fund cost_centres.csv maps it to.
+    The original budget: budget lines of current budgets files that are not revisions (virements and
+    carry-forwards are in int_budget_lines_resolved, which resolves every line). The approved budget controls,
+    fund and funding-source positions and the monthly budget are set on these.
 -#}
-with budgets as (
-
-    select * from {{ ref('stg_raw__budgets') }}
-
-),
-
-current_files as (
-
-    select file_id
-    from {{ ref('int_files_versioned') }}
-    where is_current and feed = 'budgets'
-
-),
-
-cost_centres as (
-
-    select lower(trim(expense_area)) as expense_area_key, fund_code
-    from {{ ref('cost_centres') }}
-
-),
-
-funds as (
-
-    select * from {{ ref('funds') }}
-
-),
-
-resolved as (
-
-    select
-        budgets.file_id,
-        budgets.line_number,
-        budgets.financial_year,
-        budgets.funding_source,
-        {{ resolve_funding_source_code('budgets.funding_source_match_key') }} as stated_funding_source_code,
-        budgets.fund,
-        coalesce({{ resolve_fund_code('budgets.fund_match_key') }}, cost_centres.fund_code) as fund_code,
-        budgets.cost_centre,
-        budgets.description,
-        budgets.amount
-    from budgets
-    inner join current_files
-        on current_files.file_id = budgets.file_id
-    left join cost_centres
-        on cost_centres.expense_area_key = lower(trim(budgets.cost_centre))
-
-)
-
 select
-    resolved.file_id,
-    resolved.line_number,
-    resolved.financial_year,
-    resolved.funding_source,
-    coalesce(resolved.stated_funding_source_code, funds.funding_source_code) as funding_source_code,
-    resolved.stated_funding_source_code,
-    resolved.fund,
-    resolved.fund_code,
-    funds.fund_name,
-    funds.body_code,
-    resolved.cost_centre,
-    resolved.description,
-    resolved.amount
-from resolved
-left join funds
-    on funds.fund_code = resolved.fund_code
+    file_id,
+    line_number,
+    financial_year,
+    funding_source,
+    funding_source_code,
+    stated_funding_source_code,
+    fund,
+    fund_code,
+    fund_name,
+    body_code,
+    cost_centre,
+    description,
+    amount
+from {{ ref('int_budget_lines_resolved') }}
+where budget_change = 'original'

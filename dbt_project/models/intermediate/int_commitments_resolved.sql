@@ -76,7 +76,9 @@ select
     pillars.pillar_name,
     resolved.start_date,
     resolved.end_date,
-    resolved.annual_value
+    resolved.annual_value,
+    resolved.contract_url,
+    resolved.conditions
 from resolved
 left join funds
     on funds.fund_code = resolved.fund_code

@@ -22,11 +22,13 @@ commitment_years as (
 
     select
         commitments.*,
-        {{ dbt.cast(financial_year_start_year('commitments.start_date'), dbt.type_int()) }} + year_offsets.n as year_start_year
+        {{ dbt.cast(financial_year_start_year('commitments.start_date'), dbt.type_int()) }} + year_offsets.n
+            as year_start_year
     from commitments
     inner join year_offsets
-        on year_offsets.n <= {{ financial_year_start_year('commitments.end_date') }}
-                             - {{ financial_year_start_year('commitments.start_date') }}
+        on year_offsets.n
+        <= {{ financial_year_start_year('commitments.end_date') }}
+        - {{ financial_year_start_year('commitments.start_date') }}
 
 ),
 

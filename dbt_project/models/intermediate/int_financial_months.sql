@@ -7,19 +7,27 @@ with bounds as (
 
     select min(first_date) as first_date, max(last_date) as last_date
     from (
-        select min(transaction_date) as first_date, max(transaction_date) as last_date from {{ ref('spend_transactions') }}
+        select min(transaction_date) as first_date, max(transaction_date) as last_date
+        from {{ ref('spend_transactions') }}
         union all
-        select min({{ financial_year_start_date('financial_year') }}), max({{ financial_year_start_date('financial_year') }}) from {{ ref('int_budgets_resolved') }}
+        select
+            min({{ financial_year_start_date('financial_year') }}) as first_date,
+            max({{ financial_year_start_date('financial_year') }}) as last_date
+        from {{ ref('int_budgets_resolved') }}
         union all
-        select min(start_date), max(end_date) from {{ ref('int_commitments_resolved') }}
+        select min(start_date) as first_date, max(end_date) as last_date from {{ ref('int_commitments_resolved') }}
         union all
-        select min({{ financial_year_start_date('financial_year') }}), max({{ financial_year_start_date('financial_year') }}) from {{ ref('int_planned_projects_resolved') }}
+        select
+            min({{ financial_year_start_date('financial_year') }}) as first_date,
+            max({{ financial_year_start_date('financial_year') }}) as last_date
+        from {{ ref('int_planned_projects_resolved') }}
         union all
-        select min(receipt_date), max(receipt_date) from {{ ref('int_ppa_receipts_filtered') }}
+        select min(receipt_date) as first_date, max(receipt_date) as last_date
+        from {{ ref('int_ppa_receipts_filtered') }}
         union all
-        select min(award_date), max(award_date) from {{ ref('int_grant_awards_resolved') }}
+        select min(award_date) as first_date, max(award_date) as last_date from {{ ref('int_grant_awards_resolved') }}
         union all
-        select min(as_at), max(as_at) from {{ ref('fund_opening_balances') }}
+        select min(as_at) as first_date, max(as_at) as last_date from {{ ref('fund_opening_balances') }}
     ) as dates
 
 ),
@@ -47,5 +55,6 @@ select
     month_start,
     {{ dbt.cast(dbt.last_day('month_start', 'month'), 'date') }} as month_end,
     {{ financial_year('month_start') }} as financial_year,
-    {{ months_between(financial_year_start_date(financial_year('month_start')), 'month_start') }} + 1 as financial_month_number
+    {{ months_between(financial_year_start_date(financial_year('month_start')), 'month_start') }} + 1
+        as financial_month_number
 from months

@@ -23,7 +23,10 @@ select
     awards.recipient,
     awards.pillar,
     {{ resolve_pillar_code('awards.pillar_match_key', 'awards.award_date') }} as pillar_code,
-    awards.amount
+    awards.amount,
+    awards.recipient_org_id,
+    awards.purpose,
+    awards.conditions
 from awards
 inner join current_files
     on current_files.file_id = awards.file_id

@@ -42,7 +42,8 @@ resolved as (
     select
         plan.*,
         {{ resolve_fund_code('plan.fund_match_key') }} as fund_code,
-        {{ resolve_pillar_code('plan.pillar_match_key', financial_year_start_date('plan.financial_year')) }} as pillar_code
+        {{ resolve_pillar_code('plan.pillar_match_key', financial_year_start_date('plan.financial_year')) }}
+            as pillar_code
     from plan
 
 ),

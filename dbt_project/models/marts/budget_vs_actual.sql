@@ -63,7 +63,8 @@ monthly as (
             when budget_years.annual_budget is null then {{ to_money('0') }}
             when grid.financial_month_number < 12
                 then {{ pence_to_money(integer_divide_round(money_to_pence('budget_years.annual_budget'), 12)) }}
-            else {{ to_money('budget_years.annual_budget - 11 * ' ~ pence_to_money(integer_divide_round(money_to_pence('budget_years.annual_budget'), 12))) }}
+            else {{ to_money('budget_years.annual_budget - 11 * '
+                ~ pence_to_money(integer_divide_round(money_to_pence('budget_years.annual_budget'), 12))) }}
         end as budget,
         {{ to_money('coalesce(actual_months.actual, 0)') }} as actual
     from grid
@@ -86,7 +87,9 @@ select
     budget,
     actual,
     {{ to_money('budget - actual') }} as variance,
-    {{ to_money('sum(budget) over (partition by financial_year, fund_code, cost_centre order by month_start rows between unbounded preceding and current row)') }} as budget_ytd,
-    {{ to_money('sum(actual) over (partition by financial_year, fund_code, cost_centre order by month_start rows between unbounded preceding and current row)') }} as actual_ytd,
-    {{ to_money('sum(budget - actual) over (partition by financial_year, fund_code, cost_centre order by month_start rows between unbounded preceding and current row)') }} as variance_ytd
+    {%- set year_to_date = ' over (partition by financial_year, fund_code, cost_centre'
+        ~ ' order by month_start rows between unbounded preceding and current row)' %}
+    {{ to_money('sum(budget)' ~ year_to_date) }} as budget_ytd,
+    {{ to_money('sum(actual)' ~ year_to_date) }} as actual_ytd,
+    {{ to_money('sum(budget - actual)' ~ year_to_date) }} as variance_ytd
 from monthly

@@ -42,25 +42,25 @@ unioned as (
 
     select
         financial_year,
-        'planned:' || project_id,
-        project_id,
+        'planned:' || project_id as commitment_key,
+        project_id as commitment_id,
         title,
         provider,
-        {{ dbt.cast("'Planned project'", dbt.type_string()) }},
+        {{ dbt.cast("'Planned project'", dbt.type_string()) }} as commitment_type,
         fund_code,
         fund_name,
         funding_source_code,
         pillar_code,
         pillar_name,
-        'planned',
+        'planned' as status,
         -- a planned project has no contract dates: it counts in its own financial year
-        {{ dbt.cast('null', 'date') }},
-        {{ dbt.cast('null', 'date') }},
-        anticipated_spend,
-        12,
-        anticipated_spend,
-        {{ dbt.cast('null', dbt.type_int()) }},
-        false
+        {{ dbt.cast('null', 'date') }} as start_date,
+        {{ dbt.cast('null', 'date') }} as end_date,
+        anticipated_spend as annual_value,
+        12 as months_in_year,
+        anticipated_spend as value,
+        {{ dbt.cast('null', dbt.type_int()) }} as months_to_expiry,
+        false as recommissioning_due
     from planned
 
 )

@@ -12,12 +12,12 @@ with fund as (
     inner join {{ ref('fund_opening_balances') }} as opening
         on opening.fund_code = funds.fund_code
     where funds.scheme = '{{ var("community_grant_scheme") }}'
-      -- the ledger starts at the earliest opening balance given for the fund
-      and opening.as_at = (
-          select min(first_opening.as_at)
-          from {{ ref('fund_opening_balances') }} as first_opening
-          where first_opening.fund_code = funds.fund_code
-      )
+        -- the ledger starts at the earliest opening balance given for the fund
+        and opening.as_at = (
+            select min(first_opening.as_at)
+            from {{ ref('fund_opening_balances') }} as first_opening
+            where first_opening.fund_code = funds.fund_code
+        )
 
 ),
 
@@ -50,8 +50,10 @@ span as (
     select
         {{ month_start('fund.as_at') }} as first_month,
         coalesce(
-            (select max(month_start) from (
-                select month_start from receipts union all select month_start from grants
+            (select max(activity.month_start) from (
+                select month_start from receipts
+                union all
+                select month_start from grants
             ) as activity),
             {{ month_start('fund.as_at') }}
         ) as last_month
@@ -90,10 +92,10 @@ running as (
 
     select
         movements.*,
-        (select opening_balance from fund)
-            + sum(ppa_receipts - grants_awarded) over (
-                order by month_start rows between unbounded preceding and current row
-            ) as closing_balance
+        (select fund.opening_balance from fund)
+        + sum(ppa_receipts - grants_awarded) over (
+            order by month_start rows between unbounded preceding and current row
+        ) as closing_balance
     from movements
 
 )

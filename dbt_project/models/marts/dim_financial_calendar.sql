@@ -13,7 +13,8 @@ select
     {{ financial_year_start_date('financial_year') }} as financial_year_start,
     {{ financial_year_end_date('financial_year') }} as financial_year_end,
     financial_month_number,
-    'Q' || {{ dbt.cast(integer_divide('financial_month_number - 1', 3) ~ ' + 1', dbt.type_string()) }} as financial_quarter,
+    'Q' || {{ dbt.cast(integer_divide('financial_month_number - 1', 3) ~ ' + 1', dbt.type_string()) }}
+        as financial_quarter,
     {{ dbt.cast('extract(year from month_start)', dbt.type_int()) }} as calendar_year,
     {{ dbt.cast('extract(month from month_start)', dbt.type_int()) }} as calendar_month
 from months

@@ -16,8 +16,8 @@ from funding_sources
 union all
 
 select
-    '{{ var("unmapped_code") }}',
-    'Unmapped: expense area not in cost_centres.csv',
-    false,
-    {{ dbt.cast('null', dbt.type_string()) }},
-    {{ dbt.cast('null', dbt.type_string()) }}
+    '{{ var("unmapped_code") }}' as funding_source_code,
+    'Unmapped: expense area not in cost_centres.csv' as funding_source_name,
+    false as ring_fenced,
+    {{ dbt.cast('null', dbt.type_string()) }} as ring_fence_purpose,
+    {{ dbt.cast('null', dbt.type_string()) }} as grantor

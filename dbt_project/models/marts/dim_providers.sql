@@ -3,11 +3,11 @@ with names as (
 
     select provider as provider_name, 'commitment' as role from {{ ref('int_commitments_resolved') }}
     union all
-    select provider, 'planned' from {{ ref('int_planned_projects_resolved') }}
+    select provider as provider_name, 'planned' as role from {{ ref('int_planned_projects_resolved') }}
     union all
-    select supplier, 'supplier' from {{ ref('spend_transactions') }}
+    select supplier as provider_name, 'supplier' as role from {{ ref('spend_transactions') }}
     union all
-    select recipient, 'grant' from {{ ref('int_grant_awards_resolved') }}
+    select recipient as provider_name, 'grant' as role from {{ ref('int_grant_awards_resolved') }}
 
 )
 

@@ -83,7 +83,8 @@ select
     {{ to_money('coalesce(committed.committed, 0)') }} as committed,
     {{ to_money('coalesce(planned.planned, 0)') }} as planned,
     {{ to_money('coalesce(actual.actual, 0)') }} as actual,
-    {{ to_money('coalesce(budget.budget, 0) - coalesce(committed.committed, 0) - coalesce(planned.planned, 0)') }} as headroom
+    {{ to_money('coalesce(budget.budget, 0) - coalesce(committed.committed, 0) - coalesce(planned.planned, 0)') }}
+        as headroom
 from grid
 inner join funds
     on funds.fund_code = grid.fund_code

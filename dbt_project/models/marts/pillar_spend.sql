@@ -10,7 +10,7 @@ with spend as (
 
     union all
 
-    select financial_year, pillar_code, 0, anticipated_spend
+    select financial_year, pillar_code, 0 as committed, anticipated_spend as planned
     from {{ ref('int_planned_projects_resolved') }}
 
 ),
@@ -35,8 +35,10 @@ grid as (
     select distinct by_pillar.financial_year, pillars.pillar_code
     from by_pillar
     inner join pillars
-        on coalesce(pillars.valid_from, {{ dbt.cast("'1900-01-01'", 'date') }}) <= {{ financial_year_end_date('by_pillar.financial_year') }}
-        and coalesce(pillars.valid_to, {{ dbt.cast("'9999-12-31'", 'date') }}) >= {{ financial_year_start_date('by_pillar.financial_year') }}
+        on coalesce(pillars.valid_from, {{ dbt.cast("'1900-01-01'", 'date') }})
+        <= {{ financial_year_end_date('by_pillar.financial_year') }}
+        and coalesce(pillars.valid_to, {{ dbt.cast("'9999-12-31'", 'date') }})
+        >= {{ financial_year_start_date('by_pillar.financial_year') }}
 
     union
 
@@ -78,10 +80,14 @@ floored as (
     -- millionths of the year's total, rounded down, and what rounding down left over
     select
         in_pence.*,
-        case when year_pence = 0 then 0
-             else {{ integer_divide('total_pence * 1000000', 'year_pence') }} end as share_units_floor,
-        case when year_pence = 0 then 0
-             else total_pence * 1000000 - {{ integer_divide('total_pence * 1000000', 'year_pence') }} * year_pence end as remainder
+        case
+            when year_pence = 0 then 0
+            else {{ integer_divide('total_pence * 1000000', 'year_pence') }}
+        end as share_units_floor,
+        case
+            when year_pence = 0 then 0
+            else total_pence * 1000000 - {{ integer_divide('total_pence * 1000000', 'year_pence') }} * year_pence
+        end as remainder
     from in_pence
 
 ),
@@ -90,9 +96,11 @@ ranked as (
 
     select
         floored.*,
-        case when year_pence = 0 then 0
-             else 1000000 - sum(share_units_floor) over (partition by financial_year) end as units_to_distribute,
-        row_number() over (partition by financial_year order by remainder desc, pillar_code) as remainder_rank
+        case
+            when year_pence = 0 then 0
+            else 1000000 - sum(share_units_floor) over (partition by financial_year)
+        end as units_to_distribute,
+        row_number() over (partition by financial_year order by remainder desc, pillar_code asc) as remainder_rank
     from floored
 
 )

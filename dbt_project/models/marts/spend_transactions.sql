@@ -79,5 +79,5 @@ select
     lines.amount
 from {{ ref('int_transactions_mapped') }} as lines
 {%- if is_incremental() %}
-where lines.file_id in ({{ (files_to_load | join(', ')) if files_to_load else 'null' }})
+    where lines.file_id in ({{ (files_to_load | join(', ')) if files_to_load else 'null' }})
 {%- endif %}

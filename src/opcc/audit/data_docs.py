@@ -19,12 +19,14 @@ _EXTERNAL_LINK = re.compile(r"<link[^>]*\bhref=\"https?://[^\"]*\"[^>]*/?>", re.
 _EXTERNAL_SRC = re.compile(r"\bsrc=\"https?://[^\"]*\"", re.I)
 _EXTERNAL_CSS_URL = re.compile(r"url\(\s*['\"]?https?://[^)'\"]*['\"]?\s*\)", re.I)
 
-OFFLINE_CSS = """<style id="opcc-offline">
+OFFLINE_CSS = r"""<style id="opcc-offline">
 body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:0 1rem;color:#1b1b1b}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top}
 pre,code{white-space:pre-wrap;font-size:.85em}.alert{padding:.5rem;border:1px solid #ddd;background:#f6f6f6}
-.nav,.navbar{list-style:none;padding:0}.fa-check-circle::before{content:"\2714  passed";color:#2e7d32;font-style:normal;font-weight:bold}
-.fa-times::before{content:"\2718  failed";color:#b3261e;font-style:normal;font-weight:bold}.nav li{display:inline-block;margin-right:1rem}.d-none,.modal{display:none}
+.nav,.navbar{list-style:none;padding:0}
+.fa-check-circle::before{content:"\2714  passed";color:#2e7d32;font-style:normal;font-weight:bold}
+.fa-times::before{content:"\2718  failed";color:#b3261e;font-style:normal;font-weight:bold}
+.nav li{display:inline-block;margin-right:1rem}.d-none,.modal{display:none}
 </style>"""
 
 
@@ -65,8 +67,8 @@ def make_offline(data_docs_dir: Path) -> Path:
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Data Docs</title>"
         + OFFLINE_CSS
         + "</head><body><h1>Great Expectations Data Docs</h1>"
-        "<p>The checks (expectations/&lt;suite&gt;/*.sql, described in checks.yml) and this run's validation results, rendered by Great "
-        "Expectations. External assets were removed so the pages open offline.</p><ul>"
+        "<p>The checks (expectations/&lt;suite&gt;/*.sql, described in checks.yml) and this run's validation results, "
+        "rendered by Great Expectations. External assets were removed so the pages open offline.</p><ul>"
         + "".join(items)
         + "</ul></body></html>\n",
         encoding="utf-8",

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from opcc import csv_safe, run_record
-from opcc.config import duckdb_config
 from opcc.audit.data_docs import make_offline
 from opcc.audit.suites import Check, load_checks, suite_descriptions, views_sql
+from opcc.config import duckdb_config
 
 if TYPE_CHECKING:
     from opcc.config import Settings
@@ -135,7 +135,9 @@ def _keep_duckdb_connection_persistent() -> None:
 
     dialects = engine_module._PERSISTED_CONNECTION_DIALECTS
     if not any(str(getattr(d, "value", d)) == "duckdb" for d in dialects):
-        engine_module._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DuckDBDialectName("duckdb"))
+        # A str with `.value` stands in for the GXSqlDialect member GX has no duckdb entry for.
+        engine_module._PERSISTED_CONNECTION_DIALECTS = (  # type: ignore[assignment]
+            *dialects, _DuckDBDialectName("duckdb"))
 
 
 def validate_with_gx(
@@ -171,14 +173,16 @@ def validate_with_gx(
             site_name="local",
             site_config={
                 "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
+                # SiteBuilder takes it; GX's DataDocsSiteConfigTypedDict does not list it
+                "show_how_to_buttons": False,  # type: ignore[typeddict-unknown-key]
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs_dir)},
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-        datasource = context.data_sources.add_sql(
+        datasource = context.data_sources.add_sql(  # type: ignore[call-arg]
             name="build",
             connection_string="duckdb:///:memory:",  # never opened: the creator hands out `con`
+            # GX's sources.pyi omits the engine kwargs add_sql accepts at run time
             kwargs={"creator": lambda: duckdb_engine.ConnectionWrapper(con), "pool_reset_on_return": None},
         )
         asset = datasource.add_query_asset(name="build", query="SELECT 1 AS build")
@@ -220,14 +224,19 @@ def validate_with_gx(
     outcomes: dict[str, GxOutcome] = {}
     for suite_result in result.run_results.values():
         for r in suite_result.results:
-            cid = r.expectation_config.meta.get("check_id")
+            config = r.expectation_config
+            assert config is not None  # a result always carries its expectation's configuration
+            cid: str = config.meta["check_id"]  # every expectation above is built with its check_id
             exc = r.exception_info or {}
-            raised = [v for v in (exc.values() if isinstance(exc, dict) else []) if isinstance(v, dict) and v.get("raised_exception")]
+            raised = [v for v in (exc.values() if isinstance(exc, dict) else [])
+                      if isinstance(v, dict) and v.get("raised_exception")]
             if exc.get("raised_exception") or raised:
-                message = exc.get("exception_message") or (raised[0].get("exception_message") if raised else "unknown error")
+                message = exc.get("exception_message") or (
+                    raised[0].get("exception_message") if raised else "unknown error")
                 outcomes[cid] = GxOutcome(success=None, unexpected_count=None, error=str(message))
             else:
-                outcomes[cid] = GxOutcome(success=bool(r.success), unexpected_count=(r.result or {}).get("observed_value"))
+                outcomes[cid] = GxOutcome(success=bool(r.success),
+                                          unexpected_count=(r.result or {}).get("observed_value"))
     return outcomes
 
 
@@ -264,7 +273,9 @@ def _total(rows: list[dict[str, Any]], key: str) -> Decimal | None:
     return sum(present, Decimal(0))
 
 
-def summarise(check: Check, compared: Compared) -> tuple[Decimal | int | None, Decimal | int | None, Decimal | int | None]:
+def summarise(
+    check: Check, compared: Compared,
+) -> tuple[Decimal | int | None, Decimal | int | None, Decimal | int | None]:
     """(expected, actual, difference) for the check as a whole, per its `summary` rule."""
     failing = compared.failing
     if check.summary == "count":
@@ -317,7 +328,8 @@ def build_result(check: Check, compared: Compared, outcome: GxOutcome | None) ->
     assert outcome is not None
     passed = bool(outcome.success)
     if outcome.unexpected_count is not None and outcome.unexpected_count != len(failing):
-        log.warning("%s: GX found %s failing rows, the comparison %s", check.check_id, outcome.unexpected_count, len(failing))
+        log.warning("%s: GX found %s failing rows, the comparison %s",
+                    check.check_id, outcome.unexpected_count, len(failing))
     expected, actual, difference = summarise(check, compared)
     result.update(
         status=_status(check, passed),
@@ -345,7 +357,8 @@ def write_failures(run_dir: Path, check: Check, compared: Compared) -> Path | No
     if not failing:
         return None
     header = [c for c in compared.columns if c != "ok"]
-    return csv_safe.write_csv(run_dir / "failures" / f"{check.check_id}.csv", header, failing, _numeric_columns(failing))
+    return csv_safe.write_csv(run_dir / "failures" / f"{check.check_id}.csv", header, failing,
+                              _numeric_columns(failing))
 
 
 def run_audit(settings: Settings, build_db: Path, run_dir: Path) -> list[dict[str, Any]]:
@@ -367,7 +380,8 @@ def run_audit(settings: Settings, build_db: Path, run_dir: Path) -> list[dict[st
                                         skip=broken)
         except Exception as exc:  # GX itself broke: every check reports it rather than vanishing
             log.exception("Great Expectations checkpoint failed")
-            outcomes = {c.check_id: GxOutcome(None, None, f"Great Expectations checkpoint failed: {exc}") for c in checks}
+            outcomes = {c.check_id: GxOutcome(None, None, f"Great Expectations checkpoint failed: {exc}")
+                        for c in checks}
     finally:
         with contextlib.suppress(Exception):
             con.close()

@@ -23,7 +23,8 @@ from opcc.ingest.sniff import RejectedFile, sniff
 SHOWN = 5  # parsed lines shown
 QUARANTINE_SHOWN = 20
 
-ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252", "utf-16": "UTF-16 (Unicode text)"}
+ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252",
+             "utf-16": "UTF-16 (Unicode text)"}
 
 
 def inspect_file(settings: Settings, path: Path, feed_name: str | None = None) -> tuple[int, str]:
@@ -89,7 +90,8 @@ def _suggest(source: Source, feed: Feed, mappings: dict[str, dict[str, str]], ou
         out.append(f"  {col:<20} MISSING; closest: {', '.join(repr(n) for n in names) or '(none)'}")
     lines = suggestion.mapping_lines(feed)
     if len(lines) > 1:
-        out.append(f"\nAdd to {Path('$OPCC_DATA_DIR') / 'opcc.toml'} (into its [mappings.{feed.name}] table if it has one):\n")
+        out.append(f"\nAdd to {Path('$OPCC_DATA_DIR') / 'opcc.toml'} "
+                   f"(into its [mappings.{feed.name}] table if it has one):\n")
         out.extend("    " + line for line in lines)
         return lines
     return []
@@ -150,7 +152,9 @@ def _show_parse(settings: Settings, source: Source, feed: Feed, plan: FilePlan, 
             out.append(f"totals line: {f'{sheet}!' if sheet else 'line '}{line}, £{total:,.2f} (the control total)")
         bad = con.execute("""SELECT sheet, line_number, reason FROM parsed WHERE reason IS NOT NULL AND NOT is_total
                              ORDER BY sheet NULLS FIRST, line_number""").fetchall()
-        loaded = con.execute("SELECT count(*) FROM parsed_lines WHERE NOT bad AND NOT is_total").fetchone()[0]
+        counted = con.execute("SELECT count(*) FROM parsed_lines WHERE NOT bad AND NOT is_total").fetchone()
+        assert counted is not None  # an aggregate always returns one row
+        loaded = counted[0]
         total = sum((t or Decimal(0) for _, _, t in by_sheet), Decimal("0.00"))
         out.append(f"\nwould load {loaded:,} line(s), {amount} £{total:,.2f}; would quarantine {len(bad):,}")
         for sheet, line, reason in bad[:QUARANTINE_SHOWN]:

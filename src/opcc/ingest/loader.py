@@ -109,7 +109,9 @@ def ingest_paths(settings: Settings, paths: list[Path], feed: str | None = None)
 
 
 def _next_file_id(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM main.files").fetchone()[0]
+    row = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM main.files").fetchone()
+    assert row is not None  # an aggregate always returns one row
+    return row[0]
 
 
 def _record(con: duckdb.DuckDBPyConnection, r: FileResult) -> None:
@@ -250,21 +252,25 @@ def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileRe
     # A sheet without the header: its lines cannot be read, but they are counted and kept, never lost.
     unread = [[result.file_id, line, "(sheet)", f"sheet '{sheet}' has no recognisable {feed.name} header",
                ",".join("" if c is None else str(c) for c in cells)[:2000], sheet]
-              for sheet, rows in headerless for line, cells in rows if any(c is not None and str(c).strip() for c in cells)]
+              for sheet, rows in headerless for line, cells in rows
+              if any(c is not None and str(c).strip() for c in cells)]
     if unread:
         con.executemany("INSERT INTO main.quarantine (file_id, line_number, column_name, reason, raw_text, sheet) "
                         "VALUES (?, ?, ?, ?, ?, ?)", unread)
-    quarantined, control = con.execute(f"""
+    counted = con.execute(f"""
         SELECT count(*) FILTER (WHERE reason IS NOT NULL AND NOT is_total),
                sum({feed.amount_column}) FILTER (WHERE is_total)
         FROM parsed""").fetchone()
+    assert counted is not None  # an aggregate always returns one row
+    quarantined, control = counted
     quarantined += len(unread)
     loaded = sum(n for _, n, _, _ in by_sheet)
     amount = sum((a for _, _, a, _ in by_sheet if a is not None), Decimal("0.00"))
     for what, total in (("lines", amount), ("totals lines", control)):
         if total is not None and abs(total) > MAX_AMOUNT:
             raise RejectedFile(f"the file's {what} add up to £{total:,.2f}, more than an amount can hold "
-                               f"(£{MAX_AMOUNT:,.2f}): is a column of something other than pounds mapped as the amount?")
+                               f"(£{MAX_AMOUNT:,.2f}): is a column of something other than pounds "
+                               "mapped as the amount?")
     result.rows_loaded, result.rows_quarantined = loaded, quarantined
     result.rows_received = loaded + quarantined
     result.loaded_amount = amount

@@ -31,7 +31,8 @@ MAX_CELL_BYTES = 131_072
 
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO opcc_money_parts(v) AS
-    regexp_extract(regexp_replace(regexp_replace(regexp_replace(v, '[£\\s]|GBP', '', 'gi'), 'CR$', '-', 'i'), 'DR$', '', 'i'),
+    regexp_extract(regexp_replace(regexp_replace(regexp_replace(v, '[£\\s]|GBP', '', 'gi'),
+                                                 'CR$', '-', 'i'), 'DR$', '', 'i'),
                    '{MONEY_RE}', ['o', 's', 'i', 'f', 'c', 't']);
 CREATE OR REPLACE TEMP MACRO opcc_money_of(p) AS
     CASE WHEN (p.i <> '' OR length(p.f) > 1)
@@ -46,7 +47,8 @@ CREATE OR REPLACE TEMP MACRO opcc_money_float(d) AS
     CASE WHEN abs(d - round(d, 2)) < 0.000001 THEN TRY_CAST(round(d, 2) AS DECIMAL(18,2)) END;
 -- The usual '£1,234.50' or '600.00' is cast straight away; credits and odd spellings take the long road.
 CREATE OR REPLACE TEMP MACRO opcc_money(v) AS
-    CASE WHEN regexp_full_match(v, '{PLAIN_MONEY_RE}') THEN TRY_CAST(replace(replace(v, '£', ''), ',', '') AS DECIMAL(18,2))
+    CASE WHEN regexp_full_match(v, '{PLAIN_MONEY_RE}')
+              THEN TRY_CAST(replace(replace(v, '£', ''), ',', '') AS DECIMAL(18,2))
          WHEN regexp_full_match(v, '{FLOAT_NOISE_RE}') THEN opcc_money_float(TRY_CAST(v AS DECIMAL(38,20)))
          ELSE opcc_money_of(opcc_money_parts(v)) END;
 CREATE OR REPLACE TEMP MACRO opcc_date_any(v) AS
@@ -115,11 +117,13 @@ def parse_part(con: duckdb.DuckDBPyConnection, feed: Feed, layout: Layout, part:
         if c.required:
             problems.append((f"{t} IS NULL", c.name, sql_str(f"{c.name} is required but empty")))
         if c.kind is not Kind.TEXT:
-            quoted = f"{sql_str(c.name + ' ')} || chr(39) || {t} || chr(39) || {sql_str(' is not ' + TYPE_NAMES[c.kind])}"
+            quoted = (f"{sql_str(c.name + ' ')} || chr(39) || {t} || chr(39) || "
+                      f"{sql_str(' is not ' + TYPE_NAMES[c.kind])}")
             problems.append((f"{t} IS NOT NULL AND {c.name} IS NULL", c.name, quoted))
     problems.append((f"nfields > {ncols}", "(line)",
                      f"'the line has ' || nfields || ' cells but the header has {ncols}'"))
-    long_cell = " OR ".join(f"strlen(c{i}) > {MAX_CELL_BYTES}" for i in range(ncols)) + f" OR strlen(extra) > {MAX_CELL_BYTES}"
+    long_cell = (" OR ".join(f"strlen(c{i}) > {MAX_CELL_BYTES}" for i in range(ncols))
+                 + f" OR strlen(extra) > {MAX_CELL_BYTES}")
     problems.append((long_cell, "(line)", f"'a cell is longer than {MAX_CELL_BYTES:,} bytes: not a ledger value'"))
     if feed.name == "ppa_receipts":
         problems.append((
@@ -183,7 +187,9 @@ def parse_part(con: duckdb.DuckDBPyConnection, feed: Feed, layout: Layout, part:
     if ordered:
         keeps_file_order(con, select)
     con.execute(f"CREATE TEMP TABLE _parsed_{part} AS {select}")
-    return con.execute(f"SELECT count(*) FROM _parsed_{part}").fetchone()[0]
+    counted = con.execute(f"SELECT count(*) FROM _parsed_{part}").fetchone()
+    assert counted is not None  # an aggregate always returns one row
+    return counted[0]
 
 
 class OrderNotKept(RuntimeError):
@@ -226,7 +232,8 @@ def number_lines(con: duckdb.DuckDBPyConnection, part: int, sheet: str | None, f
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _skips_{part} AS
                         SELECT line - {first_line} - (ordinality - 1) AS from_row, max(ordinality) AS shift
                         FROM unnest(?::INTEGER[]) WITH ORDINALITY AS s(line, ordinality) GROUP BY 1""", [skipped])
-        source = f"(SELECT rowid AS _row, * FROM {parsed}) AS p ASOF LEFT JOIN _skips_{part} AS k ON p._row >= k.from_row"
+        source = (f"(SELECT rowid AS _row, * FROM {parsed}) AS p "
+                  f"ASOF LEFT JOIN _skips_{part} AS k ON p._row >= k.from_row")
         numbered = f"coalesce(line_number, CAST(_row + coalesce(shift, 0) AS INTEGER) + {first_line})"
         helpers = ", _row, from_row, shift"
     con.execute(f"""CREATE OR REPLACE TEMP VIEW parsed_lines_{part} AS

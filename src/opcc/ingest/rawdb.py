@@ -7,10 +7,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from opcc.feeds import FEEDS, Kind
+
+if TYPE_CHECKING:
+    from opcc.config import DuckDBConfig
 
 SQL_TYPES = {Kind.TEXT: "VARCHAR", Kind.MONEY: "DECIMAL(18,2)", Kind.DATE: "DATE", Kind.YEAR: "VARCHAR"}
 
@@ -51,6 +55,9 @@ def feed_ddl(feed_name: str) -> str:
         f"    line_number INTEGER NOT NULL,\n    {cols},\n    sheet VARCHAR,\n    extras VARCHAR\n);\n"
         f"ALTER TABLE main.{feed.name} ADD COLUMN IF NOT EXISTS sheet VARCHAR;\n"
         f"ALTER TABLE main.{feed.name} ADD COLUMN IF NOT EXISTS extras VARCHAR;"
+        # Optional columns added to a feed's contract later (e.g. grant_awards.recipient_org_id) likewise.
+        + "".join(f"\nALTER TABLE main.{feed.name} ADD COLUMN IF NOT EXISTS {c.name} {SQL_TYPES[c.kind]};"
+                  for c in feed.columns if not c.required)
     )
 
 
@@ -61,7 +68,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def raw_writer(raw_db: Path, config: dict[str, str] | None = None,
+def raw_writer(raw_db: Path, config: DuckDBConfig | None = None,
                wait_seconds: float = 600) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to the raw database, held by one process at a time.
 

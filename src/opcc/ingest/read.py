@@ -155,8 +155,10 @@ def tail_records(source: Source, delimiter: str) -> list[Record]:
     return list(deque((r for r in csv_records(source, delimiter) if has_content(r[1])), maxlen=HEAD_ROWS))
 
 
-def _latin1_for_undefined(error: UnicodeDecodeError) -> tuple[str, int]:
+def _latin1_for_undefined(error: UnicodeError) -> tuple[str, int]:
     """cp1252 leaves five bytes undefined: read them as Latin-1, as Excel does, rather than fail."""
+    if not isinstance(error, UnicodeDecodeError):  # a codecs error handler is typed for every direction
+        raise error
     return error.object[error.start:error.end].decode("latin-1"), error.end
 
 

@@ -71,7 +71,8 @@ def read_marts(build_db: Path, prefer_year: str | None = None) -> MartData:
             if c.get("fund_code") and c["fund_code"] not in seen:
                 seen[c["fund_code"]] = c.get("fund_name") or c["fund_code"]
         data.priority_funds = [{"fund_code": k, "fund_name": v} for k, v in sorted(seen.items())]
-    years = {r["financial_year"] for r in data.commitments + data.fund_position + data.funding_source_position + data.pillar_spend}
+    years = {r["financial_year"]
+             for r in data.commitments + data.fund_position + data.funding_source_position + data.pillar_spend}
     years.discard(None)
     with_controls = sorted((y for y in years if y in data.control_years), key=fy_start, reverse=True)
     others = sorted((y for y in years if y not in data.control_years), key=fy_start, reverse=True)

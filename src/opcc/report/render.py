@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from opcc import run_record
-from opcc.report import view
+from opcc.report import monitoring, view
 from opcc.report.marts import MartData, read_marts
 from opcc.run_record import RunRecord
 
@@ -32,10 +33,32 @@ def templates() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_page(page: view.Page, prefix: str, history: str) -> str:
+def render_page(page: view.Page, prefix: str, history: str,
+                monitoring: MonitoringSection | None = None) -> str:
     """The page as read from one place: `prefix` leads from there to the run's folder, `history` to
     history.html."""
-    return templates().get_template("report.html").render(page=page, prefix=prefix, history=history)
+    return templates().get_template("report.html").render(page=page, prefix=prefix, history=history,
+                                                          monitoring=monitoring)
+
+
+@dataclass
+class MonitoringSection:
+    current: monitoring.Panel | None  # the latest ledger month's quarter, shown in the morning report
+    pages: list[monitoring.Panel]  # every quarter, each written as its own print-ready page
+
+
+def write_monitoring_pages(folder: Path, build_db: Path | None) -> MonitoringSection | None:
+    """Write `budget-monitoring-<year>-Q<n>.html` into the run folder for every quarter of every monitored year."""
+    if build_db is None or not Path(build_db).exists():
+        return None
+    data = monitoring.read_monitoring(Path(build_db))
+    pages = monitoring.panels(data)
+    generated = dt.datetime.now().strftime("%d %B %Y %H:%M")
+    for p in pages:
+        html = templates().get_template("budget_monitoring.html").render(
+            p=p, quarter_label=monitoring.QUARTER_LABEL[p.quarter], generated=generated)
+        (folder / p.file_name).write_text(html, encoding="utf-8")
+    return MonitoringSection(current=monitoring.current(data), pages=pages)
 
 
 def financial_year_of(iso_date: str) -> str | None:
@@ -99,12 +122,18 @@ def write_report(settings: Settings, run_dir: Path, build_db: Path | None) -> Pa
                      generated=dt.datetime.now())
 
     history = os.path.relpath(reports_dir / "history.html", folder).replace(os.sep, "/")
+    try:
+        section = write_monitoring_pages(folder, build_db)
+    except Exception as exc:  # noqa: BLE001 - the morning report must still be written
+        print(f"budget monitoring pages not written: {exc}")
+        section = None
     written = folder / "index.html"
-    written.write_text(render_page(page, prefix="", history=history), encoding="utf-8")
+    written.write_text(render_page(page, prefix="", history=history, monitoring=section), encoding="utf-8")
     newest = run_record.latest_run(reports_dir)
     if newest is None or newest == folder:  # a report written again for an earlier run leaves the latest be
         written = reports_dir / "index.html"
         prefix = f"{os.path.relpath(folder, reports_dir).replace(os.sep, '/')}/"
-        written.write_text(render_page(page, prefix=prefix, history="history.html"), encoding="utf-8")
+        written.write_text(render_page(page, prefix=prefix, history="history.html", monitoring=section),
+                           encoding="utf-8")
     write_history(reports_dir)
     return written

@@ -104,7 +104,9 @@ def position_bars(rows: list[dict[str, Any]], title: str) -> PositionChart:
     """
     label_w, bar_w, row_h, top = 230, 420, 44, 54
     scale_max = max(
-        (max(to_decimal(r["budget"]) or Decimal(0), (to_decimal(r["committed"]) or Decimal(0)) + (to_decimal(r["planned"]) or Decimal(0))) for r in rows),
+        (max(to_decimal(r["budget"]) or Decimal(0),
+             (to_decimal(r["committed"]) or Decimal(0)) + (to_decimal(r["planned"]) or Decimal(0)))
+         for r in rows),
         default=Decimal(0),
     ) or Decimal(1)
 
@@ -119,9 +121,11 @@ def position_bars(rows: list[dict[str, Any]], title: str) -> PositionChart:
         planned = to_decimal(r["planned"]) or Decimal(0)
         lines = _wrap(str(r["label"]), 30)[:2]
         out.append(PositionRow(
-            labels=[Label(label_w - 8, f"{y + 20 + (j - (len(lines) - 1) / 2) * 14:.0f}", line) for j, line in enumerate(lines)],
+            labels=[Label(label_w - 8, f"{y + 20 + (j - (len(lines) - 1) / 2) * 14:.0f}", line)
+                    for j, line in enumerate(lines)],
             committed=Bar(str(label_w), y + 6, f"{px(committed):.1f}", 22, "#1f4e79", f"Committed {gbp(committed)}"),
-            planned=Bar(f"{label_w + px(committed):.1f}", y + 6, f"{px(planned):.1f}", 22, "#9ecae1", f"Planned {gbp(planned)}"),
+            planned=Bar(f"{label_w + px(committed):.1f}", y + 6, f"{px(planned):.1f}", 22, "#9ecae1",
+                        f"Planned {gbp(planned)}"),
             budget=Bar(str(label_w), y + 2, f"{px(budget):.1f}", 30, "none", f"Budget {gbp(budget)}"),
         ))
     return PositionChart(title, label_w + bar_w + 40, top + row_h * max(len(rows), 1) + 10, label_w, out)

@@ -150,12 +150,16 @@ class Page:
     has_docs: bool
     has_dbt_docs: bool
     generated: str
+    publications: Any = None  # report.publications_view.PublicationsSection
 
 
 def page(record: RunRecord, data: MartData | None, marts_note: str | None, has_docs: bool, has_dbt_docs: bool,
          generated: dt.datetime) -> Page:
+    from opcc.report.publications_view import publications_section
+
     outcome = run_record.explain(record)
     return Page(
+        publications=publications_section(record.folder),
         headline=outcome.headline,
         run_date=record.run.run_date if record.run else "unknown date",
         status=status_banner(record, outcome),
@@ -239,7 +243,7 @@ def rows_table(rows: list[dict[str, Any]]) -> Table | None:
 def check_rows(record: RunRecord) -> list[CheckRow]:
     order = {"FAIL": 0, "WARN": 1, "PASS": 2}
     out = []
-    for c in sorted(record.checks or [], key=lambda c: order.get(c.get("status"), 3)):
+    for c in sorted(record.checks or [], key=lambda c: order.get(c.get("status", ""), 3)):
         st, unit = c.get("status", ""), c.get("unit")
         expected = amount(c.get("expected"), unit)
         if c.get("expected_label") and c.get("expected") is not None:
@@ -314,7 +318,8 @@ def headroom_year(data: MartData, year: str) -> HeadroomYear | None:
     if funds:
         funds_table = Table(
             ["Fund", "Scheme", "Funding source", "Budget", "Committed", "Planned", "Headroom", "Actual spend"],
-            [Row([plain(r.get("fund_name") or r.get("fund_code")), plain(r.get("scheme")), plain(r.get("funding_source_code"))]
+            [Row([plain(r.get("fund_name") or r.get("fund_code")), plain(r.get("scheme")),
+                  plain(r.get("funding_source_code"))]
                  + [num(gbp(r.get(k)), r.get(k)) for k in ("budget", "committed", "planned", "headroom", "actual")])
              for r in funds],
             frozenset({3, 4, 5, 6, 7}))
@@ -324,9 +329,10 @@ def headroom_year(data: MartData, year: str) -> HeadroomYear | None:
 def by_fund_table(data: MartData, year: str, status: str, caption: str, dash_for_zero: bool) -> tuple[Table, int]:
     """Tables 3.1 and 3.3: each commissioning fund's total in £'000s and £ (the scheme budget_controls covers)."""
     lines = [c for c in data.commitments if c["financial_year"] == year and c.get("status") == status]
-    totals: dict[str, Decimal] = {}
+    totals: dict[str | None, Decimal] = {}  # a line without a fund counts under "Other funds"
     for c in lines:
-        totals[c.get("fund_code")] = totals.get(c.get("fund_code"), Decimal(0)) + (to_decimal(c.get("value")) or Decimal(0))
+        fund = c.get("fund_code")
+        totals[fund] = totals.get(fund, Decimal(0)) + (to_decimal(c.get("value")) or Decimal(0))
     known = {f["fund_code"] for f in data.priority_funds}
     rows = []
     grand = Decimal(0)
@@ -351,14 +357,15 @@ def intentions_year(data: MartData, year: str) -> IntentionsYear | None:
     planned, n_planned = by_fund_table(data, year, "planned", "Planned", dash_for_zero=True)
     pillars = [p for p in data.pillar_spend if p["financial_year"] == year]
     chart = svg.share_bars(
-        [{"label": p.get("pillar_name") or p.get("pillar_code"), "share": p.get("share_of_total"), "total": p.get("total")}
-         for p in pillars],
+        [{"label": p.get("pillar_name") or p.get("pillar_code"), "share": p.get("share_of_total"),
+          "total": p.get("total")} for p in pillars],
         f"Share of total by Police and Crime Plan pillar, {year}") if pillars else None
     return IntentionsYear(year, year in data.control_years, committed, n_committed, planned, n_planned, chart)
 
 
 def recommissioning(data: MartData) -> list[tuple[str, Table]]:
-    due = [c for c in data.commitments if c.get("recommissioning_due") in (True, "true") and c.get("status") == "committed"]
+    due = [c for c in data.commitments
+           if c.get("recommissioning_due") in (True, "true") and c.get("status") == "committed"]
     out = []
     for year in data.years:
         rows = sorted((c for c in due if c["financial_year"] == year),

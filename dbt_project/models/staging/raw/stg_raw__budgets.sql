@@ -16,7 +16,14 @@ renamed as (
         {{ match_key('fund') }} as fund_match_key,
         nullif(trim(cost_centre), '') as cost_centre,
         nullif(trim(description), '') as description,
-        {{ to_money('amount') }} as amount
+        {{ to_money('amount') }} as amount,
+        -- 'Virement', 'carry-forward', 'Carry Forward' ... are one change type; empty is the original budget
+        case coalesce({{ match_key('budget_change') }}, 'original')
+            when 'carryforward' then 'carry_forward'
+            else coalesce({{ match_key('budget_change') }}, 'original')
+        end as budget_change,
+        change_date,
+        nullif(trim(decision_reference), '') as decision_reference
     from source
 
 )

@@ -19,7 +19,9 @@ renamed as (
         {{ match_key('pillar') }} as pillar_match_key,
         {{ dbt.cast('start_date', 'date') }} as start_date,
         {{ dbt.cast('end_date', 'date') }} as end_date,
-        {{ to_money('annual_value') }} as annual_value
+        {{ to_money('annual_value') }} as annual_value,
+        nullif(trim(contract_url), '') as contract_url,
+        nullif(trim(conditions), '') as conditions
     from source
 
 )

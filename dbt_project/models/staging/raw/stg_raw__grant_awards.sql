@@ -16,7 +16,10 @@ renamed as (
         trim(recipient) as recipient,
         nullif(trim(pillar), '') as pillar,
         {{ match_key('pillar') }} as pillar_match_key,
-        {{ to_money('amount') }} as amount
+        {{ to_money('amount') }} as amount,
+        nullif(trim(recipient_org_id), '') as recipient_org_id,
+        nullif(trim(purpose), '') as purpose,
+        nullif(trim(conditions), '') as conditions
     from source
 
 )
