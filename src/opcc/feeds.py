@@ -1,6 +1,6 @@
-"""The contract of each feed: its columns, their types and which are required. The header spellings
-finance systems use for each column are data, in `header_synonyms.toml` beside this file;
-`docs/contracts.md` documents both in prose."""
+"""The contract of each feed: its columns in order, their types, which are required, and the header
+spellings finance systems use for each. The contract is data, `feed_contracts.toml` beside this file;
+this module reads it. `docs/contracts.md` explains it in prose."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import re
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 
-SYNONYMS_FILE = Path(__file__).with_name("header_synonyms.toml")
+CONTRACTS_FILE = Path(__file__).with_name("feed_contracts.toml")
 
 
 class Kind(StrEnum):
@@ -26,6 +25,7 @@ class Column:
     name: str
     kind: Kind
     required: bool
+    headers: tuple[str, ...] = ()  # header spellings besides the name, in priority order
 
 
 @dataclass(frozen=True)
@@ -43,102 +43,20 @@ class Feed:
         return next(c for c in self.columns if c.name == name)
 
 
-T, M, D, Y = Kind.TEXT, Kind.MONEY, Kind.DATE, Kind.YEAR
+def _load_contracts(path: Path) -> dict[str, Feed]:
+    with path.open("rb") as fh:
+        doc = tomllib.load(fh)
+    feeds = {}
+    for name, spec in doc.items():
+        columns = tuple(Column(col, Kind(c["type"]), bool(c.get("required", False)), tuple(c.get("headers", ())))
+                        for col, c in spec["columns"].items())
+        feeds[name] = Feed(name, columns, spec["amount_column"])
+        if feeds[name].column(spec["amount_column"]).kind is not Kind.MONEY:
+            raise ValueError(f"{path}: {name}'s amount_column {spec['amount_column']!r} is not a money column")
+    return feeds
 
-FEEDS: dict[str, Feed] = {
-    f.name: f
-    for f in (
-        Feed(
-            "transactions",
-            (
-                Column("body", T, False),
-                Column("transaction_date", D, True),
-                Column("transaction_number", T, False),
-                Column("supplier", T, True),
-                Column("expense_type", T, False),
-                Column("expense_area", T, False),
-                Column("amount", M, True),
-            ),
-            "amount",
-        ),
-        Feed(
-            "budgets",
-            (
-                Column("financial_year", Y, True),
-                Column("funding_source", T, True),
-                Column("fund", T, False),
-                Column("cost_centre", T, False),
-                Column("description", T, False),
-                Column("amount", M, True),
-                # In-year revisions beside the original budget: 'virement' or 'carry_forward' (empty is
-                # 'original'), the date it takes effect and the decision that approved it.
-                Column("budget_change", T, False),
-                Column("change_date", D, False),
-                Column("decision_reference", T, False),
-            ),
-            "amount",
-        ),
-        Feed(
-            "commitments",
-            (
-                Column("commitment_id", T, True),
-                Column("title", T, True),
-                Column("provider", T, True),
-                Column("commitment_type", T, False),
-                Column("fund", T, True),
-                Column("pillar", T, True),
-                Column("start_date", D, True),
-                Column("end_date", D, True),
-                Column("annual_value", M, True),
-                # Optional, for the transparency publications (contracts register, grants made).
-                Column("contract_url", T, False),
-                Column("conditions", T, False),
-            ),
-            "annual_value",
-        ),
-        Feed(
-            "planned_projects",
-            (
-                Column("project_id", T, True),
-                Column("title", T, True),
-                Column("provider", T, False),
-                Column("fund", T, True),
-                Column("pillar", T, True),
-                Column("financial_year", Y, True),
-                Column("anticipated_spend", M, True),
-                Column("status", T, False),
-            ),
-            "anticipated_spend",
-        ),
-        Feed(
-            "ppa_receipts",
-            (
-                Column("receipt_date", D, True),
-                Column("reference", T, False),
-                Column("description", T, False),
-                Column("gross_amount", M, True),
-                Column("sale_costs", M, True),
-                Column("net_amount", M, True),
-            ),
-            "net_amount",
-        ),
-        Feed(
-            "grant_awards",
-            (
-                Column("award_date", D, True),
-                Column("reference", T, False),
-                Column("recipient", T, True),
-                Column("pillar", T, False),
-                Column("amount", M, True),
-                # Optional, for the transparency publications (grants made, 360Giving).
-                Column("recipient_org_id", T, False),
-                Column("purpose", T, False),
-                Column("conditions", T, False),
-            ),
-            "amount",
-        ),
-    )
-}
+
+FEEDS: dict[str, Feed] = _load_contracts(CONTRACTS_FILE)
 
 
 def normalise_header(text: str) -> str:
@@ -149,20 +67,14 @@ def normalise_header(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
-@cache
-def _synonym_table() -> dict[str, dict[str, list[str]]]:
-    with SYNONYMS_FILE.open("rb") as fh:
-        return tomllib.load(fh)
-
-
 def synonyms(feed: Feed, column: str) -> list[str]:
     """The column's header spellings, in priority order, its own name first."""
-    return [column, *_synonym_table().get(feed.name, {}).get(column, [])]
+    return [column, *feed.column(column).headers]
 
 
 def synonym_index(feed: Feed, mapping: dict[str, str] | None = None) -> dict[str, tuple[str, int]]:
-    """Normalised header -> (canonical column, priority: lower wins) for `feed`, from the synonyms file
-    and a configured mapping. A configured mapping wins over every synonym, so an ambiguous header
+    """Normalised header -> (canonical column, priority: lower wins) for `feed`, from its contract's
+    header spellings and a configured mapping. A configured mapping wins over every synonym, so an ambiguous header
     ('Reference') can be pointed at the right column."""
     index: dict[str, tuple[str, int]] = {}
     for col in feed.columns:

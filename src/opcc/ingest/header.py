@@ -1,7 +1,7 @@
 """Steps 2 and 3 of ingestion: finding the header, wherever it is, and mapping its columns to the feed's
 contract. A header may sit under title lines, empty lines or comma-only lines, or come last (a sorted
 export); a workbook may carry one per sheet. Its columns are matched on their normalised words against
-`header_synonyms.toml` and the `[mappings.<feed>]` of opcc.toml; every other column is kept in raw."""
+the contracts in `feed_contracts.toml` and the `[mappings.<feed>]` of opcc.toml; every other column is kept in raw."""
 
 from __future__ import annotations
 
