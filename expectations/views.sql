@@ -40,3 +40,10 @@ SELECT
     coalesce(l.budget, 0) = c.amount AS ok
 FROM reference.budget_controls AS c
 LEFT JOIN loaded AS l ON l.financial_year = c.financial_year AND l.control_code = c.control_code;
+
+-- The financial years with a budget: the commitment checks compare only those years.
+CREATE TEMP VIEW budget_years AS
+SELECT financial_year
+FROM marts.funding_source_position
+GROUP BY financial_year
+HAVING sum(coalesce(budget, 0)) <> 0;

@@ -1,9 +1,3 @@
-WITH budget_years AS (
-    SELECT financial_year
-    FROM marts.funding_source_position
-    GROUP BY financial_year
-    HAVING sum(coalesce(budget, 0)) <> 0
-)
 SELECT
     p.financial_year, p.funding_source_code, p.funding_source_name,
     CAST(coalesce(p.budget, 0) AS DECIMAL(18,2)) AS expected,
