@@ -8,7 +8,7 @@ export DO_NOT_TRACK=1
 export GX_ANALYTICS_ENABLED=false
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 
-.PHONY: run test test-fast lint bench airflow install browser clean
+.PHONY: run test test-fast lint bench airflow install browser services clean
 
 # Bytecode is compiled at install, once: uv does not by default, and where PYTHONDONTWRITEBYTECODE is
 # set every process would compile Airflow, dbt and GX from source again (about 2.5x their import time).
@@ -30,11 +30,17 @@ browser:
 	  echo "installing Debian's chromium for the report's browser test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser
+# The tests that need real servers start their own: Debian's postgresql-15 and redis-server (installed once, as root).
+services:
+	@test -x /usr/lib/postgresql/15/bin/initdb && command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql-15 and redis-server for the PostgreSQL and Celery tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 redis-server >/dev/null; }
+
+test: install browser services
 	$(BIN)/python -m pytest
 
 # Every test that needs no Airflow run: all but the end-to-end tests (marked e2e), in a few minutes.
-test-fast: install browser
+test-fast: install browser services
 	$(BIN)/python -m pytest -m "not e2e"
 
 # ruff (Python; dags/ruff.toml bans heavy imports at a DAG file's top level), sqlfluff (the dbt project's SQL,

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 import tempfile
+from collections.abc import Iterator
+
+import pytest
 
 _home = tempfile.mkdtemp(prefix="opcc-test-airflow-")
 os.environ.setdefault("AIRFLOW_HOME", _home)
@@ -12,3 +17,38 @@ os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_home}
 for key, value in {"DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "false",
                    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}.items():
     os.environ.setdefault(key, value)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real PostgreSQL 15 server for the session, started and stopped here (`make test` installs it)."""
+    from opcc.cluster.postgres import LocalPostgres
+
+    server = LocalPostgres(tmp_path_factory.mktemp("postgres"), free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_database(postgres: object, request: pytest.FixtureRequest) -> str:
+    """A fresh database on the session's server for one test; its URL (the admin role)."""
+    import psycopg2
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    server = postgres
+    con = psycopg2.connect(server.url())  # type: ignore[attr-defined]
+    con.autocommit = True
+    with con.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    con.close()
+    return str(server.url(name))  # type: ignore[attr-defined]
