@@ -1,4 +1,5 @@
-"""Telling the finance team when a night did not publish, by email through Airflow's SMTP settings."""
+"""Telling the finance team when a night did not publish, or published but its transparency publications were
+blocked, by email through Airflow's SMTP settings."""
 
 from __future__ import annotations
 
@@ -29,17 +30,30 @@ def smtp_settings() -> dict[str, str | int | bool]:
 
 def send_failure_email(settings: Settings, run_dir: str, message: str) -> bool:
     """Email `settings.alert_email` why the night did not publish; False when no address is set."""
+    return _send(settings, run_dir, message, "OPCC warehouse: last night's run did not publish",
+                 "Last night's run of the commissioning finance warehouse did not publish.\n"
+                 "BI tools still show the last good version.")
+
+
+def send_publications_blocked_email(settings: Settings, run_dir: str, message: str) -> bool:
+    """Email `settings.alert_email` that the warehouse published but a FAIL check held back the transparency
+    publications (a statutory duty: someone must act); False when no address is set."""
+    return _send(settings, run_dir, message, "OPCC warehouse: last night's transparency publications were blocked",
+                 "Last night's run of the commissioning finance warehouse published the warehouse, but a check on the\n"
+                 "transparency publications failed, so no publication file was written (the published ones stay).")
+
+
+def _send(settings: Settings, run_dir: str, message: str, subject: str, opening: str) -> bool:
     if not settings.alert_email:
-        print(f"not published: {message} (no alert_email set in opcc.toml, so no email sent)")
+        print(f"{message} (no alert_email set in opcc.toml, so no email sent)")
         return False
     smtp = smtp_settings()
     mail = EmailMessage()
-    mail["Subject"] = "OPCC warehouse: last night's run did not publish"
+    mail["Subject"] = subject
     mail["From"] = str(smtp["mail_from"])
     mail["To"] = settings.alert_email
     mail.set_content(
-        "Last night's run of the commissioning finance warehouse did not publish.\n"
-        "BI tools still show the last good version.\n\n"
+        f"{opening}\n\n"
         f"Why: {message}\n\n"
         f"Report: {run_dir}/index.html (latest: {settings.reports_dir / 'index.html'})\n"
     )

@@ -84,6 +84,7 @@ class RunRecord:
     dbt: DbtOutcome | None
     checks: list[Check] | None
     publish: PublishOutcome | None
+    publications: dict[str, Any] | None = None  # the transparency publications step (publications.json)
 
     def checks_with(self, status: str) -> list[Check]:
         return [c for c in self.checks or [] if c.get("status") == status]
@@ -198,6 +199,7 @@ def read(folder: Path) -> RunRecord:
         dbt=read_dbt(folder),
         checks=read_checks(folder),
         publish=read_publish(folder),
+        publications=read_publications(folder),
     )
 
 
@@ -256,6 +258,8 @@ class Outcome:
     headline: str  # e.g. "FAILED at step: build (dbt)"
     why: str  # one line: published, or why not (the CLI, the alert email and the failed task say it)
     meaning: str  # the same in plain English for the finance team (the report's banner)
+    # The warehouse published but a FAIL check held back the transparency publications: the finance team must act.
+    publications_blocked: bool = False
 
     @property
     def published(self) -> bool:
@@ -270,11 +274,29 @@ def failed_check_line(check: Check) -> str:
 _STILL_LAST_GOOD = "Reports and spreadsheets still show the last good version."
 
 
+def _publications_blocked(publications: dict[str, Any], warns: list[Check]) -> Outcome:
+    fails = [c for c in publications.get("checks", []) if c.get("status") == "FAIL"]
+    reason = "; ".join(failed_check_line(c) for c in fails) or publications.get("message") or "no reason given"
+    return Outcome(
+        PUBLISHED, "PUBLISHED \u2014 but the transparency publications were blocked",
+        f"published; the transparency publications were blocked: {reason}",
+        "Last night's extracts were loaded, reconciled and published: the warehouse that reports and spreadsheets "
+        "read now holds this run's figures"
+        + (f" ({len(warns)} check(s) gave a warning)" if warns else "")
+        + f". But {len(fails) or 'a'} check(s) on the transparency publications failed, so no spend, grants, "
+        "contracts or 360Giving file was written: the published files stay as they were. Fix the failing data "
+        "(see Transparency publications below), then run `opcc publications` or wait for the next night.",
+        publications_blocked=True)
+
+
 def explain(record: RunRecord) -> Outcome:
     """Whether the run published and, if not, why: the one explanation every reader gives."""
     fails, warns = record.checks_with("FAIL"), record.checks_with("WARN")
     publish, dbt = record.publish, record.dbt
     if publish is not None and publish.published:
+        blocked = record.publications is not None and not record.publications.get("released", True)
+        if blocked:
+            return _publications_blocked(record.publications or {}, warns)
         return Outcome(
             PUBLISHED, "PUBLISHED",
             f"published; {len(warns)} check(s) gave a warning" if warns else "published; every check passed",

@@ -115,6 +115,7 @@ BUSINESS_NOUNS = [
 ]
 BUSINESS_SUFFIXES = ["Ltd", "Limited", "LLP", "& Co", "Group Ltd", "Services Ltd", "(UK) Ltd", "plc"]
 
+GRANT_CONDITIONS = "Quarterly monitoring returns to the OPCC; unspent grant returned at the end of the agreement"
 COMMITMENT_TITLES = [
     "Victims' Services Contract", "Sexual Assault Referral Centre (SARC) and ISVA Service",
     "Restorative Justice Service", "Domestic Abuse Outreach and IDVA Support", "Adult Return Home Interviews",
@@ -496,15 +497,21 @@ def _commitments(out: Path, rows: int, seed: int, budget: dict[tuple[str, int], 
             code, name = pillars[int(rng.integers(0, len(pillars)))]
         title = COMMITMENT_TITLES[int(rng.integers(0, len(COMMITMENT_TITLES)))]
         provider = providers[int(rng.integers(0, len(providers)))]
+        ref = f"DOR-{letter}-{i + 101:04d}"
+        # Optional columns, by position (no random draws, so the other columns stay as they were): half the
+        # contracts link their document; two grant agreements in three give their conditions.
+        url = (f"https://www.dorset.pcc.police.uk/media/contracts/{ref.lower()}.pdf"
+               if ctype == "Contract" and i % 2 == 0 else "")
+        conditions = GRANT_CONDITIONS if ctype == "Grant Agreement" and i % 3 else ""
         lines.append([
-            f"DOR-{letter}-{i + 101:04d}", title, provider, ctype,
+            ref, title, provider, ctype,
             FUND_NAMES[fund] if fund != "VFCSA" and rng.random() < 0.1 else fund,
             name if rng.random() < 0.15 else code,
-            _dmy(start), _dmy(end), _money(annual),
+            _dmy(start), _dmy(end), _money(annual), url, conditions,
         ])
     path = _write_csv(out / "commitments" / "dorset-opcc-commitments-register.csv",
                       ["Commitment ID", "Title", "Provider", "Commitment Type", "Fund", "Main Pillar",
-                       "Start Date", "End Date", "Annual Value"], lines)
+                       "Start Date", "End Date", "Annual Value", "Contract URL", "Conditions"], lines)
     return [path], committed
 
 

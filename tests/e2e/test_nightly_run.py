@@ -204,6 +204,37 @@ def test_parquet_exports_match_marts(demo_run, marts) -> None:
         assert diff == 0, name
 
 
+def test_demo_contracts_register_and_grant_conditions_are_published(demo_run, marts) -> None:
+    """The demo's contracts register: split at £10,000, the extract's document links, totals as committed; grant
+    agreements publish their own conditions, else the grant_conditions setting."""
+    import csv
+    import io
+
+    from opcc.config import Settings
+
+    data, _ = demo_run
+    root = data / "publications"
+
+    def rows(path: Path) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+
+    spend_months = {p.name for p in (root / "spend-over-500").iterdir()}
+    assert spend_months <= {p.name for p in (root / "contracts").iterdir()}
+    october = {r["Reference"]: r for r in rows(root / "contracts" / "2019-10" / "contracts-2019-10-v1.csv")}
+    assert october["DOR-C-0101"]["Register"] == "Contract over £10,000"
+    assert october["DOR-C-0101"]["Contract Document"] == "https://www.dorset.pcc.police.uk/media/contracts/dor-c-0101.pdf"
+    assert october["DOR-C-0101"]["Contracting Body"] == "Police and Crime Commissioner for Dorset"
+    committed = by(marts, """SELECT commitment_id, sum(value) FROM marts.commitments WHERE status = 'committed'
+                             GROUP BY commitment_id HAVING min(start_date) <= DATE '2019-10-31'
+                                AND max(end_date) >= DATE '2019-10-01'""")
+    assert set(october) == set(committed)
+    assert sum(Decimal(r["Contract Value"]) for r in october.values()) == sum(committed.values())
+    april_2019 = {g["Reference"]: g["Conditions"] for g in rows(root / "grants" / "2019-04" / "grants-2019-04-v1.csv")}
+    assert april_2019["DOR-G-0107"] == Settings.model_fields["grant_conditions"].default
+    april_2018 = {g["Reference"]: g["Conditions"] for g in rows(root / "grants" / "2018-04" / "grants-2018-04-v1.csv")}
+    assert april_2018["DOR-G-0103"].startswith("Quarterly monitoring returns to the OPCC; compliance with")
+
+
 def test_rerun_with_no_new_files_changes_no_figure(demo_run, marts) -> None:
     data, _ = demo_run
     before = marts.execute("SELECT sum(committed), sum(planned), sum(actual) FROM marts.fund_position").fetchone()

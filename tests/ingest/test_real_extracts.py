@@ -103,10 +103,12 @@ def test_other_columns_are_kept_in_raw(tmp_path: Path) -> None:
     assert extras["Supplier ID"] == "10065"
     settings, _ = load(tmp_path / "trafford", "trafford-supplier-spend-2026-27.csv")
     con = duckdb.connect(str(settings.raw_db), read_only=True)
-    row = con.execute("SELECT transaction_date, body, extras FROM transactions WHERE line_number = 2").fetchone()
+    row = con.execute("SELECT transaction_date, body, extras, narrative FROM transactions WHERE line_number = 2"
+                      ).fetchone()
     assert row[1] == "Trafford Council"
     extras = json.loads(row[2])
-    assert {"EffectiveDate", "IrrecoverableVATAmount", "Purpose"} <= set(extras)
+    assert {"EffectiveDate", "IrrecoverableVATAmount"} <= set(extras)
+    assert row[3] == "CLIENTS LIFT REP & M - Service Charges 30/04/2026"  # LGA Purpose: the line's narrative
     assert "VATRegistrationNumber" not in extras or extras["VATRegistrationNumber"] != "NA"  # NA is no value
     settings, _ = load(tmp_path / "hyndburn", "hyndburn-spend-2024-10-spacer-columns.csv")
     con = duckdb.connect(str(settings.raw_db), read_only=True)

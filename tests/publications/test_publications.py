@@ -15,25 +15,27 @@ import pytest
 from opcc import pipeline, publish
 from opcc.config import FEEDS, Settings
 from opcc.ingest import ingest_feed
-from opcc.publications import GIVING, GRANTS, SPEND, generate, publications_dir
+from opcc.publications import CONTRACTS, GIVING, GRANTS, SPEND, generate, publications_dir
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "real-extracts"
 HEADER = "Body Name,Date,Transaction Number,Expense Type,Expense Area,Supplier Name,Amount £\n"
 BODY = "Police and Crime Commissioner for Dorset"
 AREA = "OPCC Commissioning - Safety Fund"
-JUNE = HEADER + (
+# June's extract has a free-text Description (the narrative), published only with publish_narrative.
+JUNE = HEADER.replace("\n", ",Description\n") + (
     # One invoice split into two lines of £300: one item of £600, both lines published.
-    f"{BODY},03/06/2019,INV-1,Grants,{AREA},Split Supplies Ltd,300.00\n"
-    f"{BODY},03/06/2019,INV-1,Grants,OPCC Innovation Fund,Split Supplies Ltd,300.00\n"
+    f"{BODY},03/06/2019,INV-1,Grants,{AREA},Split Supplies Ltd,300.00,Printing of leaflets\n"
+    f"{BODY},03/06/2019,INV-1,Grants,OPCC Innovation Fund,Split Supplies Ltd,300.00,\n"
     # A £400 line alone: not published. A line without a transaction number stands alone.
-    f"{BODY},04/06/2019,INV-2,Grants,{AREA},Small Payee Ltd,400.00\n"
-    f"{BODY},05/06/2019,,Grants,{AREA},No Number Ltd,450.00\n"
+    f"{BODY},04/06/2019,INV-2,Grants,{AREA},Small Payee Ltd,400.00,\n"
+    f"{BODY},05/06/2019,,Grants,{AREA},No Number Ltd,450.00,\n"
     # A credit of £600: published.
-    f'{BODY},06/06/2019,INV-3,Refund,{AREA},Circles Southwest,"(600.00)"\n'
-    # An individual marked for redaction in seeds/reference/payees.csv, written in another case.
-    f"{BODY},07/06/2019,INV-4,Counselling,OPCC Wellbeing Fund,dr helen marsh,750.00\n"
+    f'{BODY},06/06/2019,INV-3,Refund,{AREA},Circles Southwest,"(600.00)",\n'
+    # An individual marked for redaction in seeds/reference/payees.csv, written in another case, and named in
+    # the narrative with other spacing.
+    f"{BODY},07/06/2019,INV-4,Counselling,OPCC Wellbeing Fund,dr helen marsh,750.00,Staff sessions by DR  Helen Marsh\n"
     # A supplier that is a formula.
-    f'{BODY},08/06/2019,INV-5,Grants,{AREA},"=HYPERLINK(""http://x"",""y"")",900.00\n'
+    f'{BODY},08/06/2019,INV-5,Grants,{AREA},"=HYPERLINK(""http://x"",""y"")",900.00,\n'
 )
 JULY = HEADER + f"{BODY},02/07/2019,INV-6,Grants,{AREA},Victim Support,1200.00\n"
 JULY_CORRECTED = HEADER + f"{BODY},02/07/2019,INV-6,Grants,{AREA},Victim Support,1250.00\n"
@@ -41,6 +43,21 @@ GRANTS_FILE = (
     "Award Date,Reference,Recipient,Pillar,Amount,Recipient Org:Identifier,Purpose\n"
     "05/06/2019,CGS-01,Wareham Youth Project,COMMUNITIES,4500.00,GB-CHC-1158878,Youth diversion evenings\n"
     "05/06/2019,CGS-02,Purbeck Community Speedwatch,COMMUNITIES,750.00,,\n"
+)
+# The contracts register: whole-term values £24,000 (over £10,000, with its document), £6,000 (an individual,
+# redacted), exactly £10,000 over two financial years (listed with those of £10,000 or less), an old contract
+# ended before June, and two grant agreements from July (one with its own conditions, one without).
+COMMITMENTS_FILE = (
+    "Commitment ID,Title,Provider,Commitment Type,Fund,Main Pillar,Start Date,End Date,Annual Value,Contract URL,"
+    "Conditions\n"
+    "T-C-1,Victim referral service,Victim Support,Contract,CSF,PROTECT,01/04/2019,31/03/2020,24000.00,"
+    "https://example.org/t-c-1.pdf,\n"
+    "T-C-2,Counselling sessions,Dr Helen Marsh,Contract,CSF,VICTIMS,01/06/2019,30/11/2019,12000.00,,\n"
+    "T-C-3,Residents' survey,Survey Co Ltd,Contract,CSF,PROTECT,01/06/2019,31/05/2020,10000.00,,\n"
+    "T-C-0,Old contract,Old Co Ltd,Contract,CSF,PROTECT,01/04/2018,31/05/2019,12000.00,,\n"
+    "T-G-1,Youth outreach,Wareham Youth Project,Grant Agreement,CSF,COMMUNITIES,01/07/2019,30/06/2020,6000.00,,"
+    "Quarterly reports to the OPCC\n"
+    "T-G-2,Street pastors,Bournemouth Street Pastors,Grant Agreement,CSF,PROTECT,01/07/2019,31/12/2019,30000.00,,\n"
 )
 
 
@@ -66,6 +83,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     _land(settings, "transactions", "spend-2019-06.csv", JUNE)
     _land(settings, "transactions", "spend-2019-07.csv", JULY)
     _land(settings, "grant_awards", "grants-2019-20.csv", GRANTS_FILE)
+    _land(settings, "commitments", "commitments.csv", COMMITMENTS_FILE)
     _night(settings, tmp)
     return settings
 
@@ -195,3 +213,177 @@ def test_a_resent_month_gets_a_new_version_and_keeps_the_old(published: Settings
     assert (july / "spend-over-500-2019-07-v1.csv").read_bytes() == first  # the public record stays
     assert [r["Amount"] for r in _read(july / "spend-over-500-2019-07-v2.csv")] == ["1250.00"]
     assert sorted((publications_dir(published) / SPEND / "2019-06").iterdir()) == june_files
+
+
+def _copy_published(published: Settings, data_dir: Path, **settings: object) -> Settings:
+    """A data directory of its own holding a copy of the published warehouse (writable, for a test to alter)."""
+    copy = Settings(data_dir=data_dir, **settings)  # type: ignore[arg-type]
+    copy.data_dir.mkdir()
+    shutil.copy(published.warehouse_db, copy.warehouse_db)
+    copy.warehouse_db.chmod(0o644)
+    return copy
+
+
+def test_contracts_register_split_at_10000_with_parties_documents_and_redaction(
+        published: Settings, tmp_path: Path) -> None:
+    outcome = generate(published, tmp_path)
+    assert outcome.released, outcome.message
+    check = next(c for c in outcome.checks if c["id"] == "publications.contracts.total_equals_commitments")
+    assert check["status"] == "PASS"
+    june = _read(publications_dir(published) / CONTRACTS / "2019-06" / "contracts-2019-06-v1.csv")
+    assert [(r["Register"], r["Reference"], r["Supplier"], r["Contract Value"], r["Contract Document"])
+            for r in june] == [
+        ("Contract over £10,000", "T-C-1", "Victim Support", "24000.00", "https://example.org/t-c-1.pdf"),
+        ("Contract of £10,000 or less", "T-C-2", "REDACTED PERSONAL DATA", "6000.00", ""),
+        ("Contract of £10,000 or less", "T-C-3", "Survey Co Ltd", "10000.00", "")]
+    assert {r["Contracting Body"] for r in june} == {BODY}
+    assert (june[0]["Purpose"], june[0]["Start Date"], june[0]["End Date"], june[0]["Annual Value"]) == (
+        "Victim referral service", "2019-04-01", "2020-03-31", "24000.00")
+    summary = next(m for m in outcome.months if m.kind == CONTRACTS and m.month == "2019-06")
+    assert (summary.items, summary.total, summary.lines_redacted) == (3, "40000.00", 1)
+    assert summary.detail == "Contract over £10,000: 1; Contract of £10,000 or less: 2"
+    # July adds the two grant agreements; every month totals the commitments mart's committed values.
+    july = _read(publications_dir(published) / CONTRACTS / "2019-07" / "contracts-2019-07-v1.csv")
+    assert [r["Reference"] for r in july] == ["T-C-1", "T-G-2", "T-C-2", "T-C-3", "T-G-1"]
+    with duckdb.connect(str(published.warehouse_db), read_only=True) as con:
+        committed = dict(con.execute(
+            """SELECT commitment_id, sum(value) FROM marts.commitments WHERE status = 'committed'
+               GROUP BY commitment_id""").fetchall())
+    assert sum(Decimal(r["Contract Value"]) for r in july) == sum(committed[r["Reference"]] for r in july) \
+        == Decimal("61000.00")
+    assert "T-C-0" not in {r["Reference"] for r in june + july}  # ended in May
+    # The report's "Transparency publications" section shows the latest month's register and its split.
+    from opcc import run_record
+    from opcc.report.publications_view import publications_section
+
+    run_record.write_publications(tmp_path, outcome.to_json())
+    section = publications_section(tmp_path)
+    assert section.month == "2019-07" and section.table is not None
+    shown = {row.cells[0].text: [c.text for c in row.cells[1:4]] for row in section.table.rows}
+    assert shown["Contracts register (para 4) (Contract over £10,000: 2; Contract of £10,000 or less: 3)"] == [
+        "5", "5", "£61,000"]
+
+
+def test_grant_agreements_take_their_own_conditions_else_the_setting(published: Settings, tmp_path: Path) -> None:
+    generate(published, tmp_path)
+    july = _read(publications_dir(published) / GRANTS / "2019-07" / "grants-2019-07-v1.csv")
+    assert [(g["Reference"], g["Amount"], g["Conditions"]) for g in july] == [
+        ("T-G-1", "6000.00", "Quarterly reports to the OPCC"), ("T-G-2", "15000.00", published.grant_conditions)]
+
+
+def test_a_contracts_register_that_does_not_reconcile_blocks_the_publications(
+        published: Settings, tmp_path: Path) -> None:
+    settings = _copy_published(published, tmp_path / "data")
+    with duckdb.connect(str(settings.warehouse_db)) as con:
+        con.execute("UPDATE marts.contracts_register SET contract_value = contract_value + 1 "
+                    "WHERE commitment_id = 'T-C-1'")
+    outcome = generate(settings, tmp_path / "run")
+    assert not outcome.released and outcome.written == []
+    failed = [c for c in outcome.checks if c["status"] == "FAIL"]
+    assert [c["id"] for c in failed] == ["publications.contracts.total_equals_commitments"]
+    assert Decimal(failed[0]["difference"]) == Decimal("2.00")  # June and July, £1 each
+
+
+def test_narrative_is_published_only_when_the_setting_turns_it_on_and_never_with_a_name(
+        published: Settings, tmp_path: Path) -> None:
+    generate(published, tmp_path)
+    june = publications_dir(published) / SPEND / "2019-06" / "spend-over-500-2019-06-v1.csv"
+    assert "Narrative" not in _read(june)[0] and "Printing of leaflets" not in _all_text(published)
+
+    settings = _copy_published(published, tmp_path / "data", publish_narrative=True)
+    outcome = generate(settings, tmp_path / "run")
+    assert outcome.released, outcome.message
+    rows = _read(publications_dir(settings) / SPEND / "2019-06" / "spend-over-500-2019-06-v1.csv")
+    assert sorted((r["TransactionNumber"], r["Narrative"]) for r in rows) == [
+        ("INV-1", ""), ("INV-1", "Printing of leaflets"), ("INV-3", ""),
+        ("INV-4", "Staff sessions by REDACTED PERSONAL DATA"), ("INV-5", "")]
+    assert "helen marsh" not in _all_text(settings).lower()
+    redaction = next(c for c in outcome.checks if c["id"] == "publications.redaction.no_redacted_name_published")
+    assert redaction["status"] == "PASS"
+
+
+def test_the_redaction_check_reads_the_narrative(published: Settings, tmp_path: Path) -> None:
+    """Should the narrative's redaction ever miss a name, the FAIL check still finds it there."""
+    import datetime as dt
+
+    from opcc.audit.runner import run_comparison
+    from opcc.audit.suites import load_checks
+    from opcc.publications import CANDIDATES_SQL, _params
+
+    settings = _copy_published(published, tmp_path / "data", publish_narrative=True)
+    check = next(c for c in load_checks(settings.expectations_dir / "publications")
+                 if c.check_id == "redaction.no_redacted_name_published")
+    with duckdb.connect(str(settings.warehouse_db), read_only=True) as con:
+        _params(con, settings, dt.date.today())
+        con.execute(CANDIDATES_SQL.read_text(encoding="utf-8"))
+        assert not run_comparison(con, check).failing
+        con.execute("UPDATE pub_spend SET narrative = 'paid to Dr Helen Marsh' WHERE transaction_number = 'INV-5'")
+        failing = run_comparison(con, check).failing
+    assert [(r["publication"], r["month"], r["names_found"]) for r in failing] == [("spend-over-500", "2019-06", 1)]
+
+
+def test_blocked_publications_reach_the_run_outcome_the_report_and_an_alert(
+        published: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warehouse published but a FAIL check held back the publications: the run's one-line outcome says so,
+    the report's banner and section too, and `finish` emails the finance team and fails the night."""
+    import datetime as dt
+    import importlib.util
+
+    from opcc import run_record
+
+    spec = importlib.util.spec_from_file_location("smtp_sink", Path(__file__).parents[1] / "e2e" / "smtp_sink.py")
+    assert spec is not None and spec.loader is not None
+    smtp_sink = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(smtp_sink)
+
+    settings = _copy_published(published, tmp_path / "data", alert_email="treasurer@opcc.test")
+    with duckdb.connect(str(settings.warehouse_db)) as con:
+        con.execute("UPDATE marts.spend_transactions SET supplier = 'Payments to Dr Helen Marsh' "
+                    "WHERE transaction_number = 'INV-4'")
+    run_dir = pipeline.start(settings, "manual__blocked", dt.datetime.now(dt.UTC))
+    folder = Path(run_dir)
+    run_record.write_dbt(folder, run_record.DbtOutcome(ok=True, message="dbt build: passed", failed_nodes=[]))
+    run_record.write_checks(folder, [])
+    run_record.write_publish(folder, run_record.PublishOutcome(True, "published", str(settings.warehouse_db)))
+    published_bytes = settings.warehouse_db.read_bytes()
+
+    pipeline.publications(settings, run_dir)  # the real checks, on the published warehouse
+    outcome = run_record.explain(run_record.read(folder))
+    assert outcome.published and outcome.publications_blocked
+    assert outcome.why == ("published; the transparency publications were blocked: "
+                           "publications.redaction.no_redacted_name_published failed (expected 0, actual 1, "
+                           "difference 1)")
+    assert outcome.headline == "PUBLISHED \u2014 but the transparency publications were blocked"
+
+    html = Path(pipeline.report(settings, run_dir)).read_text(encoding="utf-8")
+    assert outcome.headline in html and "A FAIL check blocked every publication tonight" in html
+
+    with smtp_sink.SmtpSink() as smtp:
+        monkeypatch.setenv("AIRFLOW__SMTP__SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("AIRFLOW__SMTP__SMTP_PORT", str(smtp.port))
+        with pytest.raises(pipeline.StepFailed) as failed:
+            pipeline.finish(settings, run_dir)
+    assert str(failed.value) == outcome.why
+    [mail] = smtp.messages
+    assert mail["Subject"] == "OPCC warehouse: last night's transparency publications were blocked"
+    body = mail.get_payload(decode=True).decode("utf-8")
+    assert mail["To"] == "treasurer@opcc.test" and f"Why: {outcome.why}" in body
+    assert settings.warehouse_db.read_bytes() == published_bytes  # the warehouse stays published
+    assert not publications_dir(settings).exists()
+
+
+def test_a_warehouse_published_before_the_narrative_column_gets_it_on_every_line(tmp_path: Path) -> None:
+    """Upgrading: the incremental ledger mart of an earlier version has no narrative column; the next night adds
+    it and reloads every current file into it, so old lines carry their narrative too."""
+    settings = Settings(data_dir=tmp_path / "data")
+    _land(settings, "transactions", "spend-2019-06.csv", JUNE)
+    _night(settings, tmp_path)
+    settings.warehouse_db.chmod(0o644)
+    with duckdb.connect(str(settings.warehouse_db)) as con:
+        con.execute("ALTER TABLE marts.spend_transactions DROP COLUMN narrative")  # as an earlier version left it
+    _night(settings, tmp_path)  # no new file
+    with duckdb.connect(str(settings.warehouse_db), read_only=True) as con:
+        narratives = con.execute("SELECT narrative FROM marts.spend_transactions WHERE narrative IS NOT NULL "
+                                 "ORDER BY 1").fetchall()
+        lines = con.execute("SELECT count(*) FROM marts.spend_transactions").fetchone()
+    assert narratives == [("Printing of leaflets",), ("Staff sessions by DR  Helen Marsh",)] and lines == (7,)

@@ -44,7 +44,8 @@ select
     coalesce(cost_centres.fund_code, '{{ var("unmapped_code") }}') as fund_code,
     funds.fund_name,
     funds.funding_source_code,
-    transactions.amount
+    transactions.amount,
+    transactions.narrative
 from transactions
 inner join current_files
     on current_files.file_id = transactions.file_id

@@ -5,7 +5,8 @@
     Incremental, by whole file (delete+insert keyed on file_id):
       - lines of current files not yet in the table are inserted;
       - files whose stored fund mapping no longer matches cost_centres.csv / funds.csv are reloaded;
-      - after the insert, lines of files that are no longer current (superseded) are deleted (post-hook).
+      - after the insert, lines of files that are no longer current (superseded) are deleted (post-hook);
+      - a column added to the model is added to the table and every current file reloaded into it.
     `dbt build --full-refresh` rebuilds from scratch and gives the same rows.
 -#}
 -- depends_on: {{ ref('cost_centres') }}
@@ -16,7 +17,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='file_id',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         post_hook=[
             "delete from {{ this }} where file_id not in (select file_id from {{ ref('int_files_versioned') }} where is_current and feed = 'transactions')"
         ]
@@ -24,6 +25,10 @@
 }}
 
 {%- if is_incremental() and execute %}
+    {#- A column added to the model (a warehouse published by an earlier version) is filled on every line:
+        append_new_columns adds it empty, and every current file is reloaded into it. -#}
+    {%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+    {%- set added_columns = model.columns.keys() | map('lower') | reject('in', stored_columns) | list %}
     {#- Which files to (re)load is settled first, so the main query filters on constant file ids: DuckDB
         then reads only those files' row groups of raw, and a night's cost follows its new lines. -#}
     {%- set files_to_load_sql %}
@@ -48,9 +53,9 @@
                or stored_mappings.fund_name is distinct from funds.fund_name
                or stored_mappings.funding_source_code is distinct from funds.funding_source_code
         )
-        -- new current files
+        -- new current files (every current file when the model gained a column)
         select file_id from current_files
-        where file_id not in (select file_id from loaded_files)
+        where file_id not in (select file_id from loaded_files){{ ' or true' if added_columns else '' }}
         union
         -- current files with lines mapped under different reference data
         select distinct stored.file_id
@@ -76,7 +81,8 @@ select
     lines.fund_code,
     lines.fund_name,
     lines.funding_source_code,
-    lines.amount
+    lines.amount,
+    lines.narrative
 from {{ ref('int_transactions_mapped') }} as lines
 {%- if is_incremental() %}
     where lines.file_id in ({{ (files_to_load | join(', ')) if files_to_load else 'null' }})

@@ -1,7 +1,12 @@
 WITH cells AS (
     SELECT 'spend-over-500' AS publication, month,
-           concat_ws(' | ', organisation, service_area, beneficiary, transaction_number, purpose, expense_type) AS text
+           concat_ws(' | ', organisation, service_area, beneficiary, transaction_number, purpose, expense_type,
+                     narrative) AS text
     FROM pub_spend
+    UNION ALL
+    SELECT 'contracts', month,
+           concat_ws(' | ', section, reference, purpose, commitment_type, organisation, supplier, contract_url)
+    FROM pub_contracts
     UNION ALL
     SELECT 'grants', month, concat_ws(' | ', programme, reference, recipient, recipient_org_id, purpose, conditions)
     FROM pub_grants

@@ -10,7 +10,7 @@ from opcc.report.formatting import gbp
 from opcc.report.view import Cell, Row, Table, num, plain
 
 KIND_TITLES = {"spend-over-500": "Spend over £500 (para 3(g))", "grants": "Grants made (para 3(f))",
-               "360giving": "Community Grant Scheme, 360Giving"}
+               "contracts": "Contracts register (para 4)", "360giving": "Community Grant Scheme, 360Giving"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ def publications_section(folder: Path) -> PublicationsSection:
     failed = [f"{c['id']}: {c['description']} (expected {c['expected']}, actual {c['actual']})"
               for c in data.get("checks", []) if c.get("status") == "FAIL"]
     month = data.get("latest_month")
-    rows = [Row([plain(KIND_TITLES.get(m["kind"], m["kind"])), num(f"{m['items']:,}"), num(f"{m['lines']:,}"),
+    rows = [Row([plain(KIND_TITLES.get(m["kind"], m["kind"]) + (f" ({m['detail']})" if m.get("detail") else "")),
+                 num(f"{m['items']:,}"), num(f"{m['lines']:,}"),
                  num(gbp(m["total"]), m["total"]), num(f"{m['lines_redacted']:,}"),
                  Cell("new version" if m["written"] else "unchanged"), plain(", ".join(m["files"]))])
             for m in data.get("months", []) if m.get("month") == month]

@@ -192,7 +192,8 @@ def status_banner(record: RunRecord, outcome: Outcome) -> StatusBanner:
                        f"{n['FAIL']} failed.")
     if record.publish is not None and record.publish.message:
         details.append(f"Publish: {record.publish.message}")
-    css = ("warnb" if record.checks_with("WARN") else "ok") if outcome.published else "bad"
+    warn = record.checks_with("WARN") or outcome.publications_blocked
+    css = ("warnb" if warn else "ok") if outcome.published else "bad"
     return StatusBanner(css, outcome.headline, outcome.meaning, details,
                         record.run.run_id if record.run else "unknown",
                         record.run.started_at if record.run else "unknown")

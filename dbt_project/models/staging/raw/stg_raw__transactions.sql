@@ -17,7 +17,8 @@ renamed as (
         trim(supplier) as supplier,
         nullif(trim(expense_type), '') as expense_type,
         nullif(trim(expense_area), '') as expense_area,
-        {{ to_money('amount') }} as amount
+        {{ to_money('amount') }} as amount,
+        nullif(trim(narrative), '') as narrative
     from source
 
 )
