@@ -20,7 +20,7 @@ WITH covered AS (
     FROM reference.budget_controls AS c
     JOIN reference.funds AS f ON f.scheme = c.scheme
     JOIN reference.funding_sources AS s ON s.funding_source_code = f.funding_source_code
-    WHERE NOT c.ring_fenced_only OR coalesce(TRY_CAST(s.ring_fenced AS BOOLEAN), false)
+    WHERE NOT c.ring_fenced_only OR coalesce(s.ring_fenced, false)
 ),
 loaded AS (
     SELECT v.financial_year, v.control_code, CAST(sum(p.budget) AS DECIMAL(18,2)) AS budget,
@@ -28,7 +28,7 @@ loaded AS (
     FROM covered AS v
     JOIN marts.funding_source_position AS p
       ON p.financial_year = v.financial_year AND p.funding_source_code = v.funding_source_code
-    GROUP BY ALL
+    GROUP BY v.financial_year, v.control_code
 )
 SELECT
     c.financial_year,

@@ -7,6 +7,7 @@ import re
 import socket
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,16 +27,22 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """A real PostgreSQL 15 server for the session, started and stopped here (`make test` installs it)."""
+def postgres() -> Iterator[object]:
+    """A real PostgreSQL 15 server for the session, started and stopped here (`make test` installs it).
+    Its folder is not under pytest's own temporary folder: that one is private to root (0700), and as root
+    the server runs as the postgres user, who must reach its folder whatever other pytest sessions do."""
+    import shutil
+
     from opcc.cluster.postgres import LocalPostgres
 
-    server = LocalPostgres(tmp_path_factory.mktemp("postgres"), free_port())
+    folder = Path(tempfile.mkdtemp(prefix="opcc-test-postgres-"))
+    server = LocalPostgres(folder, free_port())
     server.start()
     try:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -67,6 +67,7 @@ def test_no_opcc_toml_gives_the_defaults(tmp_path: Path) -> None:
         ("duckdb_memory_limit = 1024", "duckdb_memory_limit = 1024: expected a DuckDB size"),
         ('duckdb_memory_limit = "1"', "duckdb_memory_limit = '1': expected a DuckDB size"),
         ('alert_email = "finance"', "alert_email = 'finance': expected an email address"),
+        ('warehouse_url = "opcc.example:5432"', "warehouse_url = 'opcc.example:5432': expected a PostgreSQL URL"),
         ('data_dir = "/srv/opcc"', "data_dir = '/srv/opcc': not a setting here"),
         ('[mappings.trnsactions]\namount = "Value GBP"',
          "mappings.trnsactions = {'amount': 'Value GBP'}: expected a known feed: transactions, budgets"),
@@ -128,3 +129,14 @@ def test_cli_with_a_bad_opcc_toml_exits_2_with_one_line(tmp_path: Path) -> None:
     assert done.stderr.splitlines() == [
         f"opcc: {data / 'opcc.toml'}: keep_versions = '7': expected a whole number, at least 1"]
     assert not (data / "landing").exists()  # nothing was done with the bad settings
+
+
+def test_warehouse_url_selects_postgresql_and_the_environment_wins_over_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPCC_WAREHOUSE_URL", raising=False)
+    assert not load_settings(tmp_path).on_postgres  # unset: DuckDB, as before
+    write(tmp_path, 'warehouse_url = "postgresql://opcc@db.example:5432/opcc"\n')
+    s = load_settings(tmp_path)
+    assert s.on_postgres and s.warehouse_url == "postgresql://opcc@db.example:5432/opcc"
+    monkeypatch.setenv("OPCC_WAREHOUSE_URL", "postgresql://pipeline@127.0.0.1:6543/warehouse")
+    assert load_settings(tmp_path).warehouse_url == "postgresql://pipeline@127.0.0.1:6543/warehouse"

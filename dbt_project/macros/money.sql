@@ -40,6 +40,11 @@
     (({{ numerator }}) // ({{ denominator }}))
 {%- endmacro %}
 
+{# PostgreSQL's sum() of bigints is numeric, whose `/` keeps the fraction: div() truncates for either type. #}
+{% macro postgres__integer_divide(numerator, denominator) -%}
+    div({{ numerator }}, {{ denominator }})
+{%- endmacro %}
+
 {#
     round(numerator / denominator) for integers, half away from zero; denominator must be positive.
 #}

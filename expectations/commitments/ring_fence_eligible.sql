@@ -1,10 +1,10 @@
 WITH ring_fenced_sources AS (
     SELECT funding_source_code
     FROM reference.funding_sources
-    WHERE coalesce(TRY_CAST(ring_fenced AS BOOLEAN), false)
+    WHERE coalesce(ring_fenced, false)
 ),
 funds AS (
-    SELECT fund_code, funding_source_code, coalesce(TRY_CAST(ring_fenced AS BOOLEAN), false) AS fund_ring_fenced
+    SELECT fund_code, funding_source_code, coalesce(ring_fenced, false) AS fund_ring_fenced
     FROM reference.funds
 )
 SELECT 'budget line' AS kind, b.financial_year,

@@ -5,7 +5,7 @@ WITH ledger AS (
     FROM marts.budget_monitoring AS m
     LEFT JOIN marts.spend_transactions AS s
       ON s.financial_year = m.financial_year AND s.fund_code = m.fund_code AND s.transaction_date <= m.month_end
-    GROUP BY ALL
+    GROUP BY m.financial_year, m.month_end, m.fund_code
 ),
 compared AS (
     SELECT financial_year, month_end, fund_code, 'forecast_outturn' AS measure,

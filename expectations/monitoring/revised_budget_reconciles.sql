@@ -12,7 +12,7 @@ WITH received AS (
     FROM raw.main.budgets AS b
     JOIN current_files AS f ON f.file_id = b.file_id AND f.feed = 'budgets'
     WHERE nullif(trim(b.fund), '') IS NOT NULL OR nullif(trim(b.cost_centre), '') IS NOT NULL
-    GROUP BY ALL
+    GROUP BY 1, 2
 ),
 year_end AS (
     SELECT financial_year, sum(original_budget) AS original_budget, sum(virements) AS virements,
@@ -21,8 +21,13 @@ year_end AS (
     WHERE financial_month_number = 12
     GROUP BY financial_year
 ),
-built AS (
-    UNPIVOT year_end ON original_budget, virements, carry_forwards INTO NAME measure VALUE amount
+built AS (  -- one row per year and kind that has an amount
+    SELECT financial_year, 'original_budget' AS measure, original_budget AS amount FROM year_end
+    WHERE original_budget IS NOT NULL
+    UNION ALL
+    SELECT financial_year, 'virements', virements FROM year_end WHERE virements IS NOT NULL
+    UNION ALL
+    SELECT financial_year, 'carry_forwards', carry_forwards FROM year_end WHERE carry_forwards IS NOT NULL
 ),
 compared AS (
     SELECT coalesce(r.financial_year, b.financial_year) AS financial_year, coalesce(r.measure, b.measure) AS measure,

@@ -90,6 +90,20 @@ class Settings(BaseModel):
     grant_conditions: str = Field(
         "Awarded subject to the scheme's grant agreement terms and conditions", min_length=1,
         description="the conditions published for a grant whose extract gives none, in quotes")
+    # Free-text narrative (a ledger line's description) may name people: never published unless turned on.
+    publish_narrative: bool = Field(
+        False, description="true or false: publish the ledger lines' narrative in the spend over £500 files")
+    # The warehouse on PostgreSQL instead of DuckDB files (issue #16): a libpq URL such as
+    # 'postgresql://opcc@db.example:5432/opcc'. Unset: DuckDB, exactly as before. $OPCC_WAREHOUSE_URL wins
+    # over the file; keep the password out of the repo (PGPASSFILE / PGPASSWORD, or this data directory's file).
+    warehouse_url: str | None = Field(
+        None, pattern=r"^postgres(ql)?://\S+$",
+        description="a PostgreSQL URL in quotes, like 'postgresql://opcc@127.0.0.1:5432/opcc'")
+    # The metadata database of a running Airflow (scheduler and Celery workers; `opcc cluster up` sets it):
+    # `opcc run` then triggers the DAG there and follows it. Unset: `opcc run` runs it itself (airflow dags test).
+    airflow_database_url: str | None = Field(
+        None, pattern=r"^postgresql(\+psycopg2)?://\S+$",
+        description="Airflow's SQLAlchemy URL in quotes, like 'postgresql+psycopg2://airflow@127.0.0.1:5432/airflow'")
 
     @field_validator("over_allocation_tolerance", "rag_red_overspend", "rag_amber_overspend", "rag_amber_underspend",
                      mode="before")
@@ -122,6 +136,11 @@ class Settings(BaseModel):
     def __hash__(self) -> int:
         # Frozen, but `mappings` holds dicts: hash a frozen copy of every field so Settings can key a cache.
         return hash(tuple(_frozen(v) for v in self.__dict__.values()))
+
+    @property
+    def on_postgres(self) -> bool:
+        """The warehouse (raw, builds, published marts) lives in PostgreSQL, not in DuckDB files."""
+        return self.warehouse_url is not None
 
     # -- paths -------------------------------------------------------------------------------
     @property
@@ -224,6 +243,8 @@ def load_settings(data_dir: Path | None = None) -> Settings:
         if "data_dir" in values:  # the file lives in the data directory: it cannot move it
             raise SettingsError(f"{config_file}: data_dir = {values['data_dir']!r}: not a setting here; "
                                 "choose the data directory with --data-dir or $OPCC_DATA_DIR")
+    if os.environ.get("OPCC_WAREHOUSE_URL"):  # the environment wins over the file (a cluster, a secret store)
+        values["warehouse_url"] = os.environ["OPCC_WAREHOUSE_URL"]
     try:
         return Settings(data_dir=data_dir, **values)
     except ValidationError as exc:

@@ -24,9 +24,22 @@ class DbtResult:
     failed_nodes: list[str]
 
 
-def dbt_env(settings: Settings, build_db: Path) -> dict[str, str]:
+def dbt_target(settings: Settings) -> str:
+    """The output of profiles.yml dbt builds with: the DuckDB build file, or the PostgreSQL warehouse."""
+    return "postgres" if settings.on_postgres else "build"
+
+
+def dbt_env(settings: Settings, build_db: Path | str) -> dict[str, str]:
+    """dbt's environment. `build_db` is the build's DuckDB file, or on PostgreSQL the suffix of the build's
+    schemas (`__build`: marts__build, ...; empty builds into the published schemas themselves)."""
     env = dict(os.environ)
     env.update(offline_environment())
+    env["OPCC_SCHEMA_SUFFIX"] = ""  # macros/generate_schema_name.sql; never one inherited from the shell
+    if settings.on_postgres:
+        from opcc.postgres.connect import dbt_environment
+
+        env.update(dbt_environment(settings))
+        env["OPCC_SCHEMA_SUFFIX"] = str(build_db)
     env.update({
         "OPCC_RAW_DB": str(settings.raw_db),
         "OPCC_BUILD_DB": str(build_db),
@@ -51,7 +64,8 @@ def project_fingerprint(settings: Settings) -> str:
     seeds, the vars and the dbt versions. Equal fingerprints mean the same SQL and the same tests."""
     from importlib.metadata import version
 
-    digest = hashlib.sha256(json.dumps([version("dbt-core"), version("dbt-duckdb"), dbt_vars(settings)]).encode())
+    adapter = "dbt-postgres" if settings.on_postgres else "dbt-duckdb"
+    digest = hashlib.sha256(json.dumps([version("dbt-core"), adapter, version(adapter), dbt_vars(settings)]).encode())
     roots = [settings.dbt_project_dir / name for name in PROJECT_INPUTS] + [PROJECT_ROOT / "seeds" / "reference"]
     for root in roots:
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
@@ -60,10 +74,12 @@ def project_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def run_dbt(settings: Settings, build_db: Path, *args: str, env: dict[str, str] | None = None) -> DbtResult:
+def run_dbt(settings: Settings, build_db: Path | str, *args: str, env: dict[str, str] | None = None) -> DbtResult:
     """`dbt <args>` in a subprocess (dbt is not thread-safe and holds the build file while it runs)."""
     dbt = Path(sys.executable).with_name("dbt")
     command = [str(dbt) if dbt.exists() else "dbt", *args, "--vars", json.dumps(dbt_vars(settings))]
+    if settings.on_postgres:  # the DuckDB build is profiles.yml's default target
+        command += ["--target", dbt_target(settings)]
     proc = subprocess.run(command, env=dbt_env(settings, build_db) | (env or {}), cwd=settings.dbt_project_dir,
                           capture_output=True, text=True)
     # dbt writes its own log; keep the console output beside it for the run's log too.
@@ -84,7 +100,7 @@ def _failed_nodes(run_results: Path) -> list[str]:
     return [r["unique_id"] for r in data.get("results", []) if r.get("status") in ("error", "fail")]
 
 
-def docs_generate(settings: Settings, build_db: Path, out_dir: Path, fingerprint: str) -> Path | None:
+def docs_generate(settings: Settings, build_db: Path | str, out_dir: Path, fingerprint: str) -> Path | None:
     """dbt's documentation site for this build, as one static page beside the report.
 
     The site shows the project and the relations' columns, no row counts, so a build from the same

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from opcc import run_record
 from opcc.config import FEEDS, Settings
+from opcc.warehouse_read import PostgresSchemas, WarehouseSource
 
 
 class StepFailed(Exception):
@@ -50,13 +51,23 @@ def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
 
 
 def build(settings: Settings, run_dir: str) -> str:
-    """dbt build into a new file beside the published warehouse (never into it)."""
+    """dbt build into a new file beside the published warehouse (never into it); on PostgreSQL, raw's new
+    files copied into schema `raw`, then dbt build into the build schemas beside the published ones
+    (`marts__build`, ...). Returns the build file, or on PostgreSQL the build schemas' suffix."""
     from opcc.dbt_runner import project_fingerprint, run_dbt
-    from opcc.publish import first_unpublished_file_id, prepare_build
 
-    build_db = prepare_build(settings, build_db_for(settings))
+    build_db: Path | str
     fingerprint = project_fingerprint(settings)
-    tested_from = first_unpublished_file_id(settings, build_db, fingerprint)
+    if settings.on_postgres:
+        from opcc.postgres.raw import sync_raw
+
+        print(sync_raw(settings).line())
+        build_db, tested_from = _prepare_postgres_build(settings, fingerprint)
+    else:
+        from opcc.publish import first_unpublished_file_id, prepare_build
+
+        build_db = prepare_build(settings, build_db_for(settings))
+        tested_from = first_unpublished_file_id(settings, build_db, fingerprint)
     # Unit tests run in development and CI (tests/dbt): their fixed inputs cannot change from night to night.
     result = run_dbt(settings, build_db, "build", "--exclude-resource-type", "unit_test",
                      env={"OPCC_FIRST_UNPUBLISHED_FILE_ID": str(tested_from)})
@@ -66,6 +77,15 @@ def build(settings: Settings, run_dir: str) -> str:
     if not result.ok:
         raise StepFailed(result.message)
     return str(build_db)
+
+
+def _prepare_postgres_build(settings: Settings, fingerprint: str) -> tuple[str, int]:
+    """The build schemas' suffix, ready for dbt (opcc.postgres.wap.prepare_build: empty `<name>__build`
+    schemas carrying on the published snapshots), and the first raw file id the published marts have not
+    seen (0: test every file)."""
+    from opcc.postgres import wap
+
+    return wap.prepare_build(settings), wap.first_unpublished_file_id(settings, fingerprint)
 
 
 def docs(settings: Settings, build_db: str, run_dir: str) -> None:
@@ -81,7 +101,7 @@ def docs(settings: Settings, build_db: str, run_dir: str) -> None:
 def audit(settings: Settings, build_db: str, run_dir: str) -> dict[str, int]:
     from opcc.audit import run_audit
 
-    checks = run_audit(settings, Path(build_db), Path(run_dir))
+    checks = run_audit(settings, build_db if settings.on_postgres else Path(build_db), Path(run_dir))
     counts: dict[str, int] = {}
     for check in checks:
         counts[check["status"]] = counts.get(check["status"], 0) + 1
@@ -94,16 +114,27 @@ def publish(settings: Settings, build_db: str, run_dir: str) -> str:
     from opcc import publish as wap
 
     record = run_record.read(Path(run_dir))
+    if settings.on_postgres:
+        from opcc.postgres import wap as pg_wap
+
+        where = pg_wap.location(settings)
+    else:
+        where = str(settings.warehouse_db)
     if record.checks is None or record.checks_with("FAIL"):
         message = run_record.explain(record).why
         run_record.write_publish(record.folder, run_record.PublishOutcome(
-            published=False, message=message, warehouse=str(settings.warehouse_db)))
+            published=False, message=message, warehouse=where))
         raise StepFailed(message)
-    warehouse = wap.publish(settings, Path(build_db), record.dbt.project_fingerprint if record.dbt else None)
-    run_record.write_publish(record.folder, run_record.PublishOutcome(
-        published=True, message=f"published {warehouse} and {settings.marts_dir}/<mart>.parquet",
-        warehouse=str(warehouse)))
-    return str(warehouse)
+    fingerprint = record.dbt.project_fingerprint if record.dbt else None
+    if settings.on_postgres:
+        version = pg_wap.publish(settings, fingerprint)
+        message = f"published version {version}: {where}"
+    else:
+        where = str(wap.publish(settings, Path(build_db), fingerprint))
+        message = f"published {where} and {settings.marts_dir}/<mart>.parquet"
+    run_record.write_publish(record.folder, run_record.PublishOutcome(published=True, message=message,
+                                                                      warehouse=where))
+    return where
 
 
 def publications(settings: Settings, run_dir: str) -> str:
@@ -126,22 +157,34 @@ def publications(settings: Settings, run_dir: str) -> str:
 def report(settings: Settings, run_dir: str) -> str:
     from opcc.report import write_report
 
-    build_db = build_db_for(settings)
     published = run_record.read_publish(Path(run_dir))
-    source = settings.warehouse_db if published is not None and published.published else build_db
-    path = write_report(settings, Path(run_dir), source if source.exists() else None)
+    path = write_report(settings, Path(run_dir),
+                        _warehouse_to_report(settings, published is not None and published.published))
     print(f"report: {path}")
     return str(path)
 
 
+def _warehouse_to_report(settings: Settings, published: bool) -> WarehouseSource | None:
+    """The published warehouse; when the night did not publish, its build (the report shows why it failed)."""
+    if settings.on_postgres:
+        from opcc.postgres.wap import BUILD_SUFFIX
+
+        return PostgresSchemas(settings, "" if published else BUILD_SUFFIX)  # the report checks it exists
+    source = settings.warehouse_db if published else build_db_for(settings)
+    return source if source.exists() else None
+
+
 def finish(settings: Settings, run_dir: str) -> None:
-    """Fail the run unless it published; tell the finance team either way when it matters."""
+    """Fail the run unless it published; tell the finance team either way when it matters. A night that published
+    the warehouse but whose transparency publications a FAIL check blocked fails too (after emailing): the
+    warehouse stays published, but a statutory publication held back must not pass as a green night."""
     outcome = run_record.explain(run_record.read(Path(run_dir)))
     build_db_for(settings).unlink(missing_ok=True)
-    if outcome.published:
+    if outcome.published and not outcome.publications_blocked:
         return
-    from opcc.alerts import send_failure_email
+    from opcc.alerts import send_failure_email, send_publications_blocked_email
 
-    send_failure_email(settings, run_dir, outcome.why)
+    send = send_publications_blocked_email if outcome.publications_blocked else send_failure_email
+    send(settings, run_dir, outcome.why)
     raise StepFailed(outcome.why)
 

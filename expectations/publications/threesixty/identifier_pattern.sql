@@ -6,5 +6,5 @@ FROM (
                     AND regexp_full_match(recipient_org_id, '[A-Z0-9]{2,4}-[A-Za-z0-9]+-[^\s]+')
                     AND regexp_full_match(funding_org_id, '[A-Z0-9]{2,4}-[A-Za-z0-9]+-[^\s]+'), false) AS ok
     FROM pub_360
-)
+) AS grants
 ORDER BY ok, month

@@ -9,5 +9,5 @@ FROM (
         regexp_matches(org_id, '^(GB-(CHC|COH|SC|NIC|LAE|LAS|LANI|GOR|PLA|EDU|NHS|MPR|CIO|UKPRN|REV))-[A-Za-z0-9]')
         OR starts_with(org_id, '360G-' || (SELECT prefix FROM pub_params) || '-'), false) AS ok
     FROM ids
-)
+) AS org_ids
 ORDER BY ok, month

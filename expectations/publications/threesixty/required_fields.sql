@@ -7,5 +7,5 @@ FROM (
                     AND trim(funding_org_id) <> '' AND trim(funding_org_name) <> ''
                     AND trim(recipient_org_id) <> '' AND trim(recipient_name) <> '', false) AS ok
     FROM pub_360
-)
+) AS grants
 ORDER BY ok, month

@@ -10,6 +10,10 @@ GX gets that same connection
 through a SQL datasource whose engine hands it out (`creator`), and GX is told to keep one
 persistent connection for the duckdb dialect: otherwise GX fetches query results after closing the
 connection and duckdb-engine returns no rows (GX issue 11579).
+
+On PostgreSQL (`settings.on_postgres`) the same check SQL runs on the build's schemas and GX reads the results
+through its PostgreSQL data source: `opcc.postgres.audit`. Both paths share the Checkpoint (`run_checkpoint`)
+and everything after it (`record_results`).
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 
@@ -35,6 +40,7 @@ from opcc.config import duckdb_config
 
 if TYPE_CHECKING:
     from opcc.config import Settings
+    from opcc.postgres.audit import PostgresChecks
 
 log = logging.getLogger(__name__)
 
@@ -144,26 +150,73 @@ def validate_with_gx(
     con: duckdb.DuckDBPyConnection, checks: list[Check], suites: dict[str, str], data_docs_dir: Path,
     skip: frozenset[str] = frozenset(),
 ) -> dict[str, GxOutcome]:
-    """Validate every check's result table through one Checkpoint (one suite per folder); build Data Docs;
-    outcome per check id.
+    """Validate every check's result table (a temp table on `con`) through one Checkpoint (one suite per
+    folder); build Data Docs; outcome per check id.
 
     Checks in `skip` (their SQL failed) are left out: they have no result table, and a failing statement
     aborts the transaction GX holds open on its one persistent connection, so every later expectation
     would then fail too.
     """
+    def add_duckdb(context: Any) -> Any:
+        import duckdb_engine
+
+        _keep_duckdb_connection_persistent()
+        return context.data_sources.add_sql(
+            name="build",
+            connection_string="duckdb:///:memory:",  # never opened: the creator hands out `con`
+            # GX's sources.pyi omits the engine kwargs add_sql accepts at run time
+            kwargs={"creator": lambda: duckdb_engine.ConnectionWrapper(con), "pool_reset_on_return": None},
+        )
+
+    return run_checkpoint(checks, suites, data_docs_dir, skip, add_duckdb,
+                          lambda check: f"SELECT * EXCLUDE (ok) FROM {result_table(check)} WHERE NOT ok")
+
+
+class SqlSession(Protocol):
+    """What runs SQL for checks and their readers: a DuckDB connection, DuckDBChecks or PostgresChecks."""
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None, /) -> Any: ...
+
+
+class DuckDBChecks:
+    """Checks on one DuckDB connection (`open_connection`): the same interface as opcc.postgres.audit's
+    PostgresChecks, so the audit and the publications run their checks on either engine alike."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(sql, list(params) if params is not None else None)
+
+    def compare(self, check: Check) -> Compared:
+        return run_comparison(self.con, check)
+
+    def validate(self, checks: list[Check], suites: dict[str, str], data_docs_dir: Path,
+                 compared: dict[str, Compared]) -> dict[str, GxOutcome]:
+        broken = frozenset(cid for cid, comp in compared.items() if comp.error is not None)
+        return validate_with_gx(self.con, checks, suites, data_docs_dir, skip=broken)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def run_checkpoint(
+    checks: list[Check], suites: dict[str, str], data_docs_dir: Path, skip: frozenset[str],
+    add_datasource: Callable[[Any], Any], unexpected_rows_query: Callable[[Check], str],
+) -> dict[str, GxOutcome]:
+    """One GX Checkpoint over the checks' result tables, read through the data source `add_datasource` adds
+    to GX's context; `unexpected_rows_query(check)` selects a check's failing rows. Outcome per check id."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     sink = io.StringIO()
     # UnexpectedRowsExpectation prints a warning for queries without {batch}: these checks read their
     # result tables deliberately, so the prints are swallowed.
     with contextlib.redirect_stdout(sink):
-        import duckdb_engine
         import great_expectations as gx
         from great_expectations.checkpoint import UpdateDataDocsAction
         from great_expectations.core.expectation_suite import ExpectationSuite
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        _keep_duckdb_connection_persistent()
         if data_docs_dir.exists():  # a rerun replaces the run's Data Docs rather than piling up
             shutil.rmtree(data_docs_dir)
         context = gx.get_context(mode="ephemeral")
@@ -179,12 +232,7 @@ def validate_with_gx(
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-        datasource = context.data_sources.add_sql(  # type: ignore[call-arg]
-            name="build",
-            connection_string="duckdb:///:memory:",  # never opened: the creator hands out `con`
-            # GX's sources.pyi omits the engine kwargs add_sql accepts at run time
-            kwargs={"creator": lambda: duckdb_engine.ConnectionWrapper(con), "pool_reset_on_return": None},
-        )
+        datasource = add_datasource(context)
         asset = datasource.add_query_asset(name="build", query="SELECT 1 AS build")
         batch_definition = asset.add_batch_definition_whole_table("whole build")
 
@@ -196,7 +244,7 @@ def validate_with_gx(
                     continue
                 suite.add_expectation(
                     gx.expectations.UnexpectedRowsExpectation(
-                        unexpected_rows_query=f"SELECT * EXCLUDE (ok) FROM {result_table(check)} WHERE NOT ok",
+                        unexpected_rows_query=unexpected_rows_query(check),
                         description=check.description,
                         meta={"check_id": check.check_id, "severity": check.severity, "unit": check.unit,
                               "sql": f"expectations/{check.sql_file.parent.name}/{check.sql_file.name}"},
@@ -361,31 +409,62 @@ def write_failures(run_dir: Path, check: Check, compared: Compared) -> Path | No
                               _numeric_columns(failing))
 
 
-def run_audit(settings: Settings, build_db: Path, run_dir: Path) -> list[dict[str, Any]]:
-    """Run every check on `build_db`; record them in the run record (`run_record.write_checks`), write
-    `run_dir/failures/*.csv` and GX Data Docs under `run_dir/data_docs/`; return the checks."""
-    build_db, run_dir = Path(build_db), Path(run_dir)
+def open_checks_on_published(settings: Settings) -> DuckDBChecks | PostgresChecks | None:
+    """A checks session on the published warehouse (the file read-only, or the published schemas); None
+    when nothing is published yet."""
+    if settings.on_postgres:
+        from opcc.postgres.audit import PostgresChecks
+        from opcc.warehouse_read import PostgresSchemas, exists
+
+        return PostgresChecks(settings, "") if exists(PostgresSchemas(settings)) else None
+    if not Path(settings.warehouse_db).exists():
+        return None
+    return DuckDBChecks(open_connection(Path(settings.warehouse_db), None, Decimal(0), duckdb_config(settings)))
+
+
+def outcomes_or_error(checks: list[Check], validate: Callable[[], dict[str, GxOutcome]]) -> dict[str, GxOutcome]:
+    """GX's outcomes; when GX itself breaks, every check reports it rather than vanishing."""
+    try:
+        return validate()
+    except Exception as exc:
+        log.exception("Great Expectations checkpoint failed")
+        return {c.check_id: GxOutcome(None, None, f"Great Expectations checkpoint failed: {exc}") for c in checks}
+
+
+def run_audit(settings: Settings, build_db: Path | str, run_dir: Path) -> list[dict[str, Any]]:
+    """Run every check on the build; record them in the run record (`run_record.write_checks`), write
+    `run_dir/failures/*.csv` and GX Data Docs under `run_dir/data_docs/`; return the checks.
+
+    The build is `build_db`, a DuckDB file, or on PostgreSQL (`settings.on_postgres`) the build schemas'
+    suffix (e.g. `__build`: `marts__build`, ...)."""
+    run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    if not build_db.exists():
-        raise FileNotFoundError(f"build database {build_db} does not exist")
     expectations_dir = settings.expectations_dir
     checks = load_checks(expectations_dir)
-    con = open_connection(build_db, settings.raw_db, settings.over_allocation_tolerance, duckdb_config(settings),
-                          views_sql(expectations_dir))
+    suites, views = suite_descriptions(expectations_dir), views_sql(expectations_dir)
+    session: DuckDBChecks | PostgresChecks
+    if settings.on_postgres:
+        from opcc.postgres.audit import open_audit_session
+
+        session = open_audit_session(settings, str(build_db), views)
+    else:
+        if not Path(build_db).exists():
+            raise FileNotFoundError(f"build database {build_db} does not exist")
+        session = DuckDBChecks(open_connection(Path(build_db), settings.raw_db, settings.over_allocation_tolerance,
+                                               duckdb_config(settings), views))
     try:
-        compared = {c.check_id: run_comparison(con, c) for c in checks}
-        try:
-            broken = frozenset(cid for cid, comp in compared.items() if comp.error is not None)
-            outcomes = validate_with_gx(con, checks, suite_descriptions(expectations_dir), run_dir / "data_docs",
-                                        skip=broken)
-        except Exception as exc:  # GX itself broke: every check reports it rather than vanishing
-            log.exception("Great Expectations checkpoint failed")
-            outcomes = {c.check_id: GxOutcome(None, None, f"Great Expectations checkpoint failed: {exc}")
-                        for c in checks}
+        compared = {c.check_id: session.compare(c) for c in checks}
+        outcomes = outcomes_or_error(checks, lambda: session.validate(checks, suites, run_dir / "data_docs", compared))
     finally:
         with contextlib.suppress(Exception):
-            con.close()
+            session.close()
+    return record_results(run_dir, checks, compared, outcomes)
 
+
+def record_results(run_dir: Path, checks: list[Check], compared: dict[str, Compared],
+                   outcomes: dict[str, GxOutcome]) -> list[dict[str, Any]]:
+    """Each check's result from its compared rows and GX's outcome; failing rows to `run_dir/failures/`; the
+    run record's checks."""
     results = []
     failures_dir = run_dir / "failures"
     if failures_dir.exists():

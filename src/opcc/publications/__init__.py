@@ -1,7 +1,8 @@
 """The transparency publications a PCC must make (SI 2011/3050 as amended), from the published warehouse.
 
-Per complete month: spend over £500 (para 3(g)), grants made (para 3(f)) and the Community Grant Scheme's
-awards as 360Giving (JSON data package and CSV). The candidates are temp tables (`candidates.sql`) on a
+Per complete month: spend over £500 (para 3(g)), grants made (para 3(f)), the contracts register as at the month
+(para 4: over £10,000 individually, then the list of those of £10,000 or less, one file) and the Community Grant
+Scheme's awards as 360Giving (JSON data package and CSV). The candidates are temp tables (`candidates.sql`) on a
 read-only connection to the published warehouse; the checks in `expectations/publications/` run on them
 through the audit runner and GX. Any FAIL blocks every publication that night (never the warehouse).
 
@@ -17,19 +18,21 @@ import datetime as dt
 import io
 import json
 import tempfile
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from opcc.csv_safe import neutralise, safe_cell
 
+if TYPE_CHECKING:
+    from opcc.audit.runner import SqlSession
+
 CANDIDATES_SQL = Path(__file__).with_name("candidates.sql")
 REDACTED = "REDACTED PERSONAL DATA"
-SPEND, GRANTS, GIVING = "spend-over-500", "grants", "360giving"
-KINDS = (SPEND, GRANTS, GIVING)
+SPEND, GRANTS, CONTRACTS, GIVING = "spend-over-500", "grants", "contracts", "360giving"
+KINDS = (SPEND, GRANTS, CONTRACTS, GIVING)
 
 # LGA spend schema names where one exists (Purpose: the fund the spend is for; ExpenseType: the ledger's).
 SPEND_COLUMNS = (
@@ -37,10 +40,17 @@ SPEND_COLUMNS = (
     ("OrganisationalUnit", "service_area"), ("BeneficiaryName", "beneficiary"), ("PaymentDate", "payment_date"),
     ("TransactionNumber", "transaction_number"), ("Amount", "amount"),
     ("IrrecoverableVATAmount", "irrecoverable_vat"), ("Purpose", "purpose"), ("ExpenseType", "expense_type"))
+NARRATIVE_COLUMN = ("Narrative", "narrative")  # only with the setting publish_narrative
 GRANT_COLUMNS = (
     ("Grant Programme", "programme"), ("Reference", "reference"), ("Date", "grant_date"),
     ("Recipient", "recipient"), ("Recipient Org:Identifier", "recipient_org_id"), ("Purpose", "purpose"),
     ("Conditions", "conditions"), ("Amount", "amount"))
+# Para 4: value, parties (the contracting body and the supplier) and purpose; start, end and the document's link.
+CONTRACT_COLUMNS = (
+    ("Register", "section"), ("Reference", "reference"), ("Purpose", "purpose"),
+    ("Agreement Type", "commitment_type"), ("Contracting Body", "organisation"), ("Supplier", "supplier"),
+    ("Start Date", "start_date"), ("End Date", "end_date"), ("Annual Value", "annual_value"),
+    ("Contract Value", "contract_value"), ("Contract Document", "contract_url"))
 # The 360Giving spreadsheet's column titles (Data Standard 1.4).
 GIVING_COLUMNS = (
     ("Identifier", "id"), ("Title", "title"), ("Description", "description"), ("Currency", "currency"),
@@ -51,19 +61,20 @@ GIVING_COLUMNS = (
     ("Beneficiary Location:Name", "location_name"), ("Beneficiary Location:Geographic Code", "location_code"),
     ("Beneficiary Location:Geographic Code Type", "location_code_type"),
     ("Last Modified", "date_modified"), ("Data Source", "data_source"))
-NUMERIC = {"amount", "irrecoverable_vat", "amount_awarded"}
+NUMERIC = {"amount", "irrecoverable_vat", "amount_awarded", "annual_value", "contract_value"}
 
 
 @dataclass
 class MonthSummary:
     kind: str
     month: str
-    items: int  # spend: transactions; grants: grants
+    items: int  # spend: transactions; grants: grants; contracts: contracts
     lines: int
     total: str  # Decimal as text
     lines_redacted: int
     files: list[str] = field(default_factory=list)  # relative to the publications folder
     written: bool = False  # a new version was written by this run
+    detail: str = ""  # contracts: how many are over the threshold and how many at or below it
 
 
 @dataclass
@@ -83,19 +94,19 @@ def publications_dir(settings: Any) -> Path:
     return Path(settings.data_dir) / "publications"
 
 
-def _params(con: duckdb.DuckDBPyConnection, settings: Any, today: dt.date) -> None:
+def _params(con: SqlSession, settings: Any, today: dt.date) -> None:
     first_open = today.replace(day=1)  # the month in progress is not complete: never published
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE pub_params AS SELECT
+        """CREATE TEMP TABLE pub_params AS SELECT
              CAST(? AS DATE) AS first_open_month, CAST(? AS DATE) AS today, ? AS prefix, ? AS funding_org_id,
              ? AS funding_org_name, ? AS organisation, ? AS area_code, ? AS area_name, ? AS data_source,
-             ? AS grant_conditions""",
+             ? AS grant_conditions, ? AS publish_narrative""",
         [first_open, today, settings.publisher_prefix, settings.funding_org_id, settings.funding_org_name,
          settings.funding_org_name, settings.police_force_area_code, settings.police_force_area_name,
-         settings.publications_url, settings.grant_conditions])
+         settings.publications_url, settings.grant_conditions, settings.publish_narrative])
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+def _rows(con: SqlSession, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     cur = con.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
@@ -169,34 +180,30 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
              today: dt.date | None = None) -> PublicationsOutcome:
     """Check and write the publications from the published warehouse. `month` (YYYY-MM) limits the writing
     to that month; the checks always cover every month. Checks' Data Docs go to `run_dir/data_docs_publications`."""
-    from opcc.audit.runner import build_result, open_connection, run_comparison, validate_with_gx
+    from opcc.audit.runner import build_result, open_checks_on_published
     from opcc.audit.suites import load_checks, suite_descriptions, views_sql
-    from opcc.config import duckdb_config
 
     today = today or dt.date.today()
     root = publications_dir(settings)
-    if not Path(settings.warehouse_db).exists():
-        return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
     checks_dir = Path(settings.expectations_dir) / "publications"
     checks = load_checks(checks_dir)
-    con = open_connection(Path(settings.warehouse_db), None, Decimal(0), duckdb_config(settings))
+    con = open_checks_on_published(settings)  # DuckDB or PostgreSQL: the same SQL runs on either
+    if con is None:
+        return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
     try:
         _params(con, settings, today)
         con.execute(CANDIDATES_SQL.read_text(encoding="utf-8"))
         if views := views_sql(checks_dir):
             con.execute(views)
-        compared = {c.check_id: run_comparison(con, c) for c in checks}
-        broken = frozenset(cid for cid, comp in compared.items() if comp.error is not None)
+        compared = {c.check_id: con.compare(c) for c in checks}
         with tempfile.TemporaryDirectory() as scratch:
             docs = Path(run_dir) / "data_docs_publications" if run_dir else Path(scratch) / "docs"
-            outcomes = validate_with_gx(con, checks, suite_descriptions(checks_dir), docs, skip=broken)
+            outcomes = con.validate(checks, suite_descriptions(checks_dir), docs, compared)
         results = [build_result(c, compared[c.check_id], outcomes.get(c.check_id)) for c in checks]
         for r in results:
             r["id"] = f"publications.{r['id']}"
         fails = [r for r in results if r["status"] == "FAIL"]
-        months = [m for (m,) in con.execute(
-            "SELECT DISTINCT month FROM (SELECT month FROM pub_spend UNION SELECT month FROM pub_grants) ORDER BY 1"
-        ).fetchall()]
+        months = [m for (m,) in con.execute("SELECT month FROM pub_months ORDER BY 1").fetchall()]
         latest = months[-1] if months else None
         if fails:
             why = "; ".join(f"{r['id']} failed (expected {r['expected']}, actual {r['actual']})" for r in fails)
@@ -211,21 +218,29 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
     return PublicationsOutcome(True, message, latest, summaries, written, results)
 
 
-def _publish_month(con: duckdb.DuckDBPyConnection, settings: Any, root: Path, month: str,
+def _publish_month(con: SqlSession, settings: Any, root: Path, month: str,
                    written: list[str]) -> list[MonthSummary]:
     out = []
     spend = _rows(con, "SELECT * FROM pub_spend WHERE month = ? ORDER BY payment_date, transaction_number, "
                        "file_id, line_number", [month])
     grants = _rows(con, "SELECT * FROM pub_grants WHERE month = ? ORDER BY grant_date, programme, reference", [month])
     giving = _rows(con, "SELECT * FROM pub_360 WHERE month = ? ORDER BY award_date, id", [month])
-    for kind, rows, cols in ((SPEND, spend, SPEND_COLUMNS), (GRANTS, grants, GRANT_COLUMNS)):
+    # Over £10,000 first, each individually; then the list of those of £10,000 or less.
+    contracts = _rows(con, "SELECT * FROM pub_contracts WHERE month = ? ORDER BY over_threshold DESC, start_date, "
+                           "reference", [month])
+    spend_columns = SPEND_COLUMNS + ((NARRATIVE_COLUMN,) if settings.publish_narrative else ())
+    for kind, rows, cols, money in ((SPEND, spend, spend_columns, "amount"), (GRANTS, grants, GRANT_COLUMNS, "amount"),
+                                    (CONTRACTS, contracts, CONTRACT_COLUMNS, "contract_value")):
         if not rows:
             continue
         path, new = _write_version(root, kind, month, "csv", csv_bytes(cols, rows))
         items = len({r["item_key"] for r in rows}) if kind == SPEND else len(rows)
-        total = format(sum((r["amount"] for r in rows), Decimal(0)), "f")
+        total = format(sum((r[money] for r in rows), Decimal(0)), "f")
         redacted = sum(1 for r in rows if r["redacted"])
-        out.append(MonthSummary(kind, month, items, len(rows), total, redacted, [path], new))
+        # Contracts: how many in each section of the register (rows come over the threshold first).
+        detail = "; ".join(f"{section}: {n}" for section, n in Counter(r["section"] for r in rows).items()
+                           ) if kind == CONTRACTS else ""
+        out.append(MonthSummary(kind, month, items, len(rows), total, redacted, [path], new, detail))
         if new:
             written.append(path)
     if giving:

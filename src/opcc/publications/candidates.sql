@@ -3,14 +3,23 @@
 -- Only complete months are published: month_start < pub_params.first_open_month.
 
 -- Names that must never be published: reference.payees with redact = true (case and spacing ignored).
-CREATE OR REPLACE TEMP TABLE pub_redact AS
+CREATE TEMP TABLE pub_redact AS
 SELECT DISTINCT payee_name, lower(trim(payee_name)) AS payee_key
 FROM reference.payees
 WHERE redact AND trim(payee_name) <> '';
 
+-- The same names as one pattern for free text (narrative): any case, any spacing; NULL when there is none.
+CREATE TEMP TABLE pub_redact_pattern AS
+SELECT '(?i)' || string_agg(
+    -- each regular-expression metacharacter escaped, each run of spaces any spacing (SQL for DuckDB and PostgreSQL)
+    regexp_replace(regexp_replace(trim(payee_name), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g'), '\s+', '\\s+', 'g'),
+    '|' ORDER BY length(payee_name) DESC) AS pattern
+FROM pub_redact
+WHERE payee_key <> 'redacted personal data';
+
 -- Spend over £500 (para 3(g)): an item is a transaction (lines sharing body and transaction number; a line
 -- without one stands alone); every line of an item whose total exceeds £500 either way is published.
-CREATE OR REPLACE TEMP TABLE pub_spend AS
+CREATE TEMP TABLE pub_spend AS
 WITH lines AS (
     SELECT s.*,
            coalesce(s.body, '') || '|' || coalesce(s.transaction_number, 'line:' || s.file_id || ':' || s.line_number)
@@ -36,16 +45,21 @@ SELECT
     l.amount,
     CAST(NULL AS DECIMAL(18,2)) AS irrecoverable_vat,  -- not in the ledger extract
     coalesce(l.fund_name, l.fund_code) AS purpose,
-    l.expense_type
+    l.expense_type,
+    -- Free text is published only when the setting publish_narrative says so, and never with a redacted name.
+    CASE WHEN (SELECT publish_narrative FROM pub_params)
+         THEN coalesce(regexp_replace(l.narrative, p.pattern, 'REDACTED PERSONAL DATA', 'g'), l.narrative)
+    END AS narrative
 FROM lines AS l
 JOIN items AS i USING (item_key)
+CROSS JOIN pub_redact_pattern AS p
 LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(l.supplier))
 WHERE abs(i.item_total) > 500
   AND l.month_start < (SELECT first_open_month FROM pub_params);
 
 -- Grants made (para 3(f)): Community Grant Scheme awards, and commissioning grant agreements in the month
 -- they start (their value over the whole agreement).
-CREATE OR REPLACE TEMP TABLE pub_grants AS
+CREATE TEMP TABLE pub_grants AS
 SELECT
     strftime(a.month_start, '%Y-%m') AS month,
     'Community Grant Scheme' AS programme,
@@ -63,24 +77,50 @@ LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(a.recipient))
 WHERE a.month_start < (SELECT first_open_month FROM pub_params)
 UNION ALL
 SELECT
-    strftime(date_trunc('month', min(c.start_date)), '%Y-%m') AS month,
+    strftime(c.start_date, '%Y-%m') AS month,
     'Commissioning grant agreement' AS programme,
     c.commitment_id AS reference,
-    min(c.start_date) AS grant_date,
-    CASE WHEN any_value(r.payee_key) IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE any_value(c.provider) END,
-    any_value(r.payee_key) IS NOT NULL AS redacted,
+    c.start_date AS grant_date,
+    CASE WHEN r.payee_key IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE c.provider END AS recipient,
+    r.payee_key IS NOT NULL AS redacted,
     NULL AS recipient_org_id,
-    any_value(c.title) AS purpose,
-    (SELECT grant_conditions FROM pub_params) AS conditions,
-    CAST(sum(c.value) AS DECIMAL(18,2)) AS amount
-FROM marts.commitments AS c
+    c.title AS purpose,
+    coalesce(c.conditions, (SELECT grant_conditions FROM pub_params)) AS conditions,
+    c.contract_value AS amount
+FROM marts.contracts_register AS c
 LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(c.provider))
-WHERE c.status = 'committed' AND c.commitment_type = 'Grant Agreement'
-GROUP BY c.commitment_id
-HAVING date_trunc('month', min(c.start_date)) < (SELECT first_open_month FROM pub_params);
+WHERE c.commitment_type = 'Grant Agreement' AND c.contract_value <> 0
+  AND date_trunc('month', c.start_date) < (SELECT first_open_month FROM pub_params);
+
+-- The months published: every complete month with spend over £500 or grants made.
+CREATE TEMP TABLE pub_months AS
+SELECT month, CAST(month || '-01' AS DATE) AS month_start, last_day(CAST(month || '-01' AS DATE)) AS month_end
+FROM (SELECT month FROM pub_spend UNION SELECT month FROM pub_grants) AS published;
+
+-- The contracts register (para 4) as at each month published: every contract in force in the month, split at
+-- £10,000 (marts.contracts_register owns the threshold): parties, purpose, term, value and the document's link.
+CREATE TEMP TABLE pub_contracts AS
+SELECT
+    m.month,
+    c.register_section AS section,
+    c.over_threshold,
+    c.commitment_id AS reference,
+    c.title AS purpose,
+    c.commitment_type,
+    coalesce(c.body_name, (SELECT organisation FROM pub_params)) AS organisation,
+    CASE WHEN r.payee_key IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE c.provider END AS supplier,
+    r.payee_key IS NOT NULL AS redacted,
+    c.start_date,
+    c.end_date,
+    c.annual_value,
+    c.contract_value,
+    c.contract_url
+FROM pub_months AS m
+JOIN marts.contracts_register AS c ON c.start_date <= m.month_end AND c.end_date >= m.month_start
+LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(c.provider));
 
 -- The Community Grant Scheme's awards as 360Giving grants (Data Standard 1.4), one row per grant.
-CREATE OR REPLACE TEMP TABLE pub_360 AS
+CREATE TEMP TABLE pub_360 AS
 SELECT
     strftime(a.month_start, '%Y-%m') AS month,
     '360G-' || (SELECT prefix FROM pub_params) || '-'

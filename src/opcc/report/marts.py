@@ -1,12 +1,12 @@
-"""What the report reads from the build's marts (read-only; marts are tables, no raw attach needed)."""
+"""What the report reads from the build's or the published marts (read-only; marts are tables, no raw needed),
+in DuckDB or PostgreSQL (`opcc.warehouse_read`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import duckdb
+from opcc.warehouse_read import Reader, ReadError, WarehouseSource, open_reader
 
 
 @dataclass
@@ -23,16 +23,10 @@ class MartData:
     missing: list[str] = field(default_factory=list)  # relations that could not be read
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cur = con.execute(sql)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-
-
-def _try(con: duckdb.DuckDBPyConnection, data: MartData, name: str, sql: str) -> list[dict[str, Any]]:
+def _try(con: Reader, data: MartData, name: str, sql: str) -> list[dict[str, Any]]:
     try:
-        return _rows(con, sql)
-    except duckdb.Error:
+        return con.rows(sql)
+    except ReadError:
         data.missing.append(name)
         return []
 
@@ -44,11 +38,11 @@ def fy_start(year: str) -> int:
         return 0
 
 
-def read_marts(build_db: Path, prefer_year: str | None = None) -> MartData:
+def read_marts(source: WarehouseSource, prefer_year: str | None = None) -> MartData:
     """The marts the report shows. Years: `prefer_year` (the run's financial year) first when present,
     then years with approved budget controls, then the rest; latest first within each group."""
     data = MartData()
-    with duckdb.connect(str(build_db), read_only=True) as con:
+    with open_reader(source) as con:
         data.fund_position = _try(con, data, "marts.fund_position",
             "SELECT * FROM marts.fund_position ORDER BY financial_year DESC, funding_source_code, fund_code")
         data.funding_source_position = _try(con, data, "marts.funding_source_position",

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import duckdb
 
 from opcc import run_record
 from opcc.report.formatting import gbp, to_decimal
 from opcc.report.view import Cell, Row, Table, num, plain
+from opcc.warehouse_read import Reader, ReadError, WarehouseSource, open_reader
 
 QUARTER_MONTHS = {1: 3, 2: 6, 3: 9, 4: 12}  # quarter -> financial month number of its last month
 QUARTER_LABEL = {1: "April–June", 2: "July–September", 3: "October–December", 4: "January–March"}
@@ -32,22 +30,21 @@ class MonitoringData:
         return sorted({r["financial_year"] for r in self.rows})
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+def _rows(con: Reader, sql: str) -> list[dict[str, Any]]:
     try:
-        cur = con.execute(sql)
-    except duckdb.Error:
+        return con.rows(sql)
+    except ReadError:
         return []  # a mart missing from the build: the section says there is nothing to show
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
-def read_monitoring(build_db: Path) -> MonitoringData:
-    with duckdb.connect(str(build_db), read_only=True) as con:
+def read_monitoring(source: WarehouseSource) -> MonitoringData:
+    with open_reader(source) as con:
         return MonitoringData(
-            rows=_rows(con, "FROM marts.budget_monitoring ORDER BY financial_year, month_end, funding_source_code, "
-                            "fund_code"),
-            sources=_rows(con, "FROM marts.funding_source_position ORDER BY financial_year, funding_source_code"),
-            ppa=_rows(con, "FROM marts.ppa_fund_forecast ORDER BY month_end"),
+            rows=_rows(con, "SELECT * FROM marts.budget_monitoring "
+                            "ORDER BY financial_year, month_end, funding_source_code, fund_code"),
+            sources=_rows(con, "SELECT * FROM marts.funding_source_position "
+                               "ORDER BY financial_year, funding_source_code"),
+            ppa=_rows(con, "SELECT * FROM marts.ppa_fund_forecast ORDER BY month_end"),
             contributions=_rows(con, """
                 SELECT c.financial_year, c.fund_code, f.fund_name, c.contribution_source, c.description, c.amount
                 FROM reference.fund_contributions AS c JOIN reference.funds AS f USING (fund_code)

@@ -22,6 +22,7 @@ from opcc import run_record
 from opcc.report import monitoring, view
 from opcc.report.marts import MartData, read_marts
 from opcc.run_record import RunRecord
+from opcc.warehouse_read import WarehouseSource, exists
 
 if TYPE_CHECKING:
     from opcc.config import Settings
@@ -47,11 +48,11 @@ class MonitoringSection:
     pages: list[monitoring.Panel]  # every quarter, each written as its own print-ready page
 
 
-def write_monitoring_pages(folder: Path, build_db: Path | None) -> MonitoringSection | None:
+def write_monitoring_pages(folder: Path, build_db: WarehouseSource | None) -> MonitoringSection | None:
     """Write `budget-monitoring-<year>-Q<n>.html` into the run folder for every quarter of every monitored year."""
-    if build_db is None or not Path(build_db).exists():
+    if build_db is None or not exists(build_db):
         return None
-    data = monitoring.read_monitoring(Path(build_db))
+    data = monitoring.read_monitoring(build_db)
     pages = monitoring.panels(data)
     generated = dt.datetime.now().strftime("%d %B %Y %H:%M")
     for p in pages:
@@ -71,14 +72,14 @@ def financial_year_of(iso_date: str) -> str | None:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
-def _marts(build_db: Path | None, run_date: str) -> tuple[MartData | None, str | None]:
+def _marts(build_db: WarehouseSource | None, run_date: str) -> tuple[MartData | None, str | None]:
     """The build's marts, or why they cannot be shown."""
     if build_db is None:
         return None, "No build was given to this report, so fund positions and commissioning tables are not shown."
-    if not Path(build_db).exists():
-        return None, f"The build ({build_db}) does not exist \u2014 the build step did not produce one this run."
     try:
-        return read_marts(Path(build_db), prefer_year=financial_year_of(run_date)), None
+        if not exists(build_db):
+            return None, f"The build ({build_db}) does not exist \u2014 the build step did not produce one this run."
+        return read_marts(build_db, prefer_year=financial_year_of(run_date)), None
     except Exception as exc:  # noqa: BLE001 - a report must still be written
         return None, f"The build could not be read: {exc}"
 
@@ -107,7 +108,7 @@ def write_history(reports_dir: Path) -> Path:
     return path
 
 
-def write_report(settings: Settings, run_dir: Path, build_db: Path | None) -> Path:
+def write_report(settings: Settings, run_dir: Path, build_db: WarehouseSource | None) -> Path:
     """Write the run's page into its folder under reports/ and, for the newest run, as `reports/index.html`
     (links pointing into that folder); refresh `reports/history.html`; return the page for the latest run
     (`reports/index.html`), else the run's own."""
