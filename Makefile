@@ -8,7 +8,7 @@ export DO_NOT_TRACK=1
 export GX_ANALYTICS_ENABLED=false
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 
-.PHONY: run test test-fast lint bench airflow install browser services clean
+.PHONY: run test test-fast lint bench airflow cluster install browser services clean
 
 # Bytecode is compiled at install, once: uv does not by default, and where PYTHONDONTWRITEBYTECODE is
 # set every process would compile Airflow, dbt and GX from source again (about 2.5x their import time).
@@ -58,6 +58,11 @@ bench: install
 
 airflow: install
 	$(BIN)/opcc ui
+
+# PostgreSQL, Redis, Airflow's API server, scheduler, DAG processor and two Celery workers under $(OPCC_DATA_DIR)/cluster/
+# (`opcc cluster down` stops them; `opcc cluster status` shows them). A plain `opcc run` then runs on it.
+cluster: install services
+	$(BIN)/opcc cluster up
 
 clean:
 	rm -rf $(VENV) data

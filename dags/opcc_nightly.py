@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import pendulum
 from airflow.sdk import chain, dag, task
 
+from opcc.airflow_runner import WRITER_POOL
 from opcc.config import FEEDS
 
 # Transient trouble (a busy file, a full disk freed later) is retried with backoff; bad data and
@@ -70,11 +71,13 @@ def opcc_nightly():
 
     # all_done: a feed whose task failed does not stop the next feed, nor the night (bad files and
     # lines are set aside inside the task; this is for the rest, a full disk say).
-    @task(trigger_rule="all_done")
+    # The writers of the warehouse (raw, the build, the published version) share the pool's one slot: whichever
+    # worker runs them, they never overlap (under `airflow dags test`, one task runs at a time anyway).
+    @task(trigger_rule="all_done", pool=WRITER_POOL)
     def ingest(feed: str, run_dir: str) -> dict[str, int]:
         return steps().ingest(settings(), feed, run_dir)
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", pool=WRITER_POOL)
     @fail_fast
     def build(run_dir: str) -> str:
         return steps().build(settings(), run_dir)
@@ -88,7 +91,7 @@ def opcc_nightly():
     def audit(build_db: str, run_dir: str) -> dict[str, int]:
         return steps().audit(settings(), build_db, run_dir)
 
-    @task(retries=0)
+    @task(retries=0, pool=WRITER_POOL)
     @fail_fast
     def publish(build_db: str, run_dir: str) -> str:
         return steps().publish(settings(), build_db, run_dir)

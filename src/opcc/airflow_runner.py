@@ -7,7 +7,6 @@ import fcntl
 import os
 import secrets
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,10 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from opcc.config import Settings, offline_environment
-from opcc.run_progress import TaskFollower, TaskLine, last_dag_run_id
+from opcc.run_progress import TaskFollower, TaskLine, last_dag_run_id, metadata_rows
 
 DAG_ID = "opcc_nightly"
 
@@ -34,7 +33,8 @@ def airflow_env(settings: Settings, executor: str = "LocalExecutor", parallelism
         "OPCC_DATA_DIR": str(settings.data_dir),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        # A running Airflow's database (opcc cluster), else a SQLite file of this data directory's own.
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": settings.airflow_database_url or f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__EXECUTOR": executor,
         "AIRFLOW__CORE__PARALLELISM": str(parallelism),
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/London",
@@ -87,20 +87,14 @@ class DagRunOutcome:
 
 def latest_dag_run(settings: Settings) -> DagRunOutcome | None:
     """The newest run of the nightly DAG as recorded in Airflow's metadata database."""
-    db = settings.airflow_home / "airflow.db"
-    if not db.exists():
+    rows = metadata_rows(settings, "SELECT run_id, state FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1",
+                         (DAG_ID,))
+    if not rows:
         return None
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        row = con.execute("SELECT run_id, state FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1",
-                          (DAG_ID,)).fetchone()
-        if row is None:
-            return None
-        tasks = dict(con.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
-                                 (DAG_ID, row[0])).fetchall())
-    finally:
-        con.close()
-    return DagRunOutcome(row[0], row[1], tasks)
+    run_id, state = rows[0]
+    tasks = metadata_rows(settings, "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
+                          (DAG_ID, run_id)) or []
+    return DagRunOutcome(run_id, state, dict(tasks))
 
 
 def free_port() -> int:
@@ -188,7 +182,11 @@ def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4
     Airflow's output goes to a log file (`on_log` is told its path first; `echo_log` copies it to this
     process's stdout too); `on_task` is called with each task's line as that task finishes.
     With `use_executor`, tasks run as the scheduler would run them: each in its own process under
-    the LocalExecutor (up to `parallelism` at once), reporting to a loopback API server."""
+    the LocalExecutor (up to `parallelism` at once), reporting to a loopback API server.
+    When the data directory names a running Airflow (`airflow_database_url`), the run is that Airflow's instead
+    (see `run_on_airflow`)."""
+    if settings.airflow_database_url is not None:
+        return run_on_airflow(settings, on_task=on_task, on_log=on_log)
     with one_run_at_a_time(settings):
         ensure_airflow(settings)
         env = airflow_env(settings, parallelism=parallelism)
@@ -205,6 +203,79 @@ def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4
     if outcome is None or outcome.run_id != follower.run_id:
         raise RuntimeError(f"airflow dags test exited {returncode} without recording a DagRun; see {log}")
     return DagRunOutcome(outcome.run_id, outcome.state, outcome.tasks, log, follower.lines)
+
+
+# The tasks that write the warehouse (raw, the build, the published version) take this pool's one slot, so they
+# never overlap whichever worker runs them. Under `airflow dags test` pools are not consulted.
+WRITER_POOL = "opcc_warehouse_writer"
+
+
+def ensure_writer_pool(settings: Settings, env: dict[str, str]) -> None:
+    if metadata_rows(settings, "SELECT 1 FROM slot_pool", ()) is None:
+        raise RuntimeError(f"Airflow's metadata database ({settings.airflow_database_url}) does not answer: "
+                           "is the Airflow this data directory names running (opcc cluster up)?")
+    if metadata_rows(settings, "SELECT 1 FROM slot_pool WHERE pool = ?", (WRITER_POOL,)):
+        return
+    proc = _airflow(settings, "pools", "set", WRITER_POOL, "1", "tasks that write the warehouse, one at a time",
+                    env=env, capture=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"creating Airflow's pool {WRITER_POOL} failed: {proc.stderr[-2000:]}")
+
+
+def run_on_airflow(settings: Settings, on_task: Callable[[TaskLine], None] = lambda line: None,
+                   on_log: Callable[[Path], None] = lambda path: None, timeout: float = 6 * 3600) -> DagRunOutcome:
+    """Trigger the nightly DAG on a running Airflow (its scheduler queues the tasks, its workers run them) and
+    follow the DagRun in its metadata database until it ends. `on_log` is told where the tasks' logs go."""
+    env = airflow_env(settings)
+    ensure_writer_pool(settings, env)
+    log = run_log_path(settings)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    on_log(log)
+    with log.open("w") as out:
+        run_id = _trigger(settings, env, out)
+        out.write(f"DagRun {run_id} triggered; each task's log is under {settings.airflow_home / 'logs'}\n")
+    follower = TaskFollower(settings, DAG_ID, 0, on_task)
+    follower.run_id = run_id
+    deadline = time.monotonic() + timeout
+    while True:
+        follower.poll()
+        rows = metadata_rows(settings, "SELECT state FROM dag_run WHERE dag_id = ? AND run_id = ?", (DAG_ID, run_id))
+        state = rows[0][0] if rows else None
+        if state in ("success", "failed"):
+            follower.poll()
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"DagRun {run_id} has not finished after {timeout:.0f} s (state {state})")
+        time.sleep(1)
+    tasks = metadata_rows(settings, "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
+                          (DAG_ID, run_id)) or []
+    return DagRunOutcome(run_id, state, dict(tasks), log, follower.lines)
+
+
+def _trigger(settings: Settings, env: dict[str, str], out: TextIO, wait: float = 300) -> str:
+    """Create a DagRun (unpausing the DAG if need be); its run id."""
+    deadline = time.monotonic() + wait
+    while not (rows := metadata_rows(
+            settings, "SELECT d.is_paused, d.next_dagrun FROM dag d JOIN serialized_dag s ON s.dag_id = d.dag_id "
+                      "WHERE d.dag_id = ?", (DAG_ID,))):
+        if time.monotonic() > deadline:  # the DAG processor has not parsed the DAG (yet)
+            raise RuntimeError(f"Airflow does not know the DAG {DAG_ID} after {wait:.0f} s: is its DAG processor "
+                               f"running, with dags_folder {settings.dags_dir}?")
+        time.sleep(1)
+    paused, next_dagrun = rows[0]
+    run_id = "opcc_run__" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    command = ["dags", "trigger", DAG_ID, "--run-id", run_id]
+    # Unpausing a DAG makes Airflow start the latest scheduled run now due (catchup=False): ours takes that
+    # run's logical date, so it is the only run and the schedule carries on from the next night.
+    if paused and next_dagrun is not None and next_dagrun <= dt.datetime.now(dt.UTC) and not metadata_rows(
+            settings, "SELECT 1 FROM dag_run WHERE dag_id = ? AND logical_date = ?", (DAG_ID, next_dagrun)):
+        command += ["--logical-date", next_dagrun.isoformat()]
+    for args in ([command, ["dags", "unpause", DAG_ID]] if paused else [command]):
+        proc = _airflow(settings, *args, env=env, capture=True)
+        out.write(proc.stdout + proc.stderr)
+        if proc.returncode != 0:
+            raise RuntimeError(f"airflow {' '.join(args)} failed: {proc.stderr[-2000:]}")
+    return run_id
 
 
 def _run_logged(command: list[str], env: dict[str, str], log: Path, echo: bool,

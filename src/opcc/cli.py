@@ -61,7 +61,7 @@ def _why_not_published(settings: Settings) -> str:
     if latest is None:
         return f"the run stopped before it began; see {settings.airflow_home / 'logs'}"
     outcome = run_record.explain(run_record.read(latest))
-    if outcome.published:
+    if outcome.published and not outcome.publications_blocked:
         return f"{outcome.why}, but a later step failed"
     return outcome.why
 
@@ -95,6 +95,14 @@ def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
     """Publish an earlier warehouse version again."""
     from opcc.publish import list_versions, rollback
 
+    if settings.on_postgres:  # versions are schemas there: marts__v<n>, ...
+        from opcc.postgres import wap
+
+        if args.list:
+            print("\n".join(f"v{v}" for v in wap.list_versions(settings)))
+            return 0
+        print(f"rolled back: {wap.location(settings)} is now version {wap.rollback(settings, args.version)}")
+        return 0
     if args.list:
         for v in list_versions(settings):
             print(v.name)
@@ -118,11 +126,60 @@ def cmd_publications(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if outcome.released else 1
 
 
+def cmd_bi_role(settings: Settings, args: argparse.Namespace) -> int:
+    """Create or update the read-only LOGIN role BI tools use on the PostgreSQL warehouse (SELECT on the
+    published schemas only); its password from $OPCC_BI_PASSWORD, else kept in the data directory."""
+    if not settings.on_postgres:
+        print("opcc bi-role: the warehouse is on DuckDB here (BI opens warehouse.duckdb read-only); "
+              "set warehouse_url for PostgreSQL", file=sys.stderr)
+        return 2
+    from opcc.postgres.roles import DEFAULT_NAME, PASSWORD_ENV, ensure_bi_role
+
+    role = ensure_bi_role(settings, args.name or DEFAULT_NAME, new_password=args.new_password)
+    print(f"BI role {role.name}: read-only on the published schemas; connect with {role.url}")
+    if role.password_file is None:
+        print(f"password: from ${PASSWORD_ENV}")
+    else:
+        print(f"password: in {role.password_file} (a libpq password file: PGPASSFILE={role.password_file})")
+    return 0
+
+
 def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     """Start Airflow (scheduler, UI, DAG processor) for this data directory."""
     from opcc.airflow_runner import start_ui
 
+    if settings.airflow_database_url is not None:  # a standalone Airflow beside it would run the DAG twice
+        print("opcc ui: this data directory uses a running Airflow (airflow_database_url in opcc.toml); use its UI "
+              "(`opcc cluster status` shows the local cluster's)", file=sys.stderr)
+        return 2
     return start_ui(settings, args.port, args.host)
+
+
+def cmd_cluster(settings: Settings, args: argparse.Namespace) -> int:
+    """Start, stop or show the local cluster: PostgreSQL, Redis, Airflow's API server, scheduler, DAG processor
+    and two Celery workers, on loopback ports under $OPCC_DATA_DIR/cluster/."""
+    from opcc.cluster.local import LocalCluster, bi_reader_url
+
+    cluster = LocalCluster(settings)
+    if args.action != "up" and not cluster.exists():
+        print(f"no cluster in {cluster.folder}: `opcc cluster up` starts one")
+        return 0
+    if args.action == "down":
+        cluster.down()
+        print(f"cluster stopped; its data stays in {cluster.folder} for the next `opcc cluster up`")
+        return 0
+    if args.action == "up":
+        cluster.up(warehouse_on_postgres=args.warehouse == "postgres")
+    parts = cluster.status()
+    for part in parts:
+        print(part)
+    if args.action == "up":
+        print(f"\nAirflow UI: {cluster.api_url} (admin; password in {cluster.folder / 'passwords.json'})")
+        print(f"opcc.toml: {settings.data_dir / 'opcc.toml'} now points `opcc run` at this cluster"
+              + (f"; warehouse {cluster.warehouse_url}" if args.warehouse == "postgres" else "; warehouse on DuckDB"))
+        if args.warehouse == "postgres":
+            print(f"BI (read-only): {bi_reader_url(load_settings(settings.data_dir))}")
+    return 0 if all(p.running for p in parts) or args.action == "status" else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     rb.add_argument("--list", action="store_true", help="list the versions kept")
     rb.set_defaults(func=cmd_rollback)
 
+    bi = sub.add_parser("bi-role", help=cmd_bi_role.__doc__)
+    bi.add_argument("--name", help="the role's name (default opcc_bi)")
+    bi.add_argument("--new-password", action="store_true", help="replace the password kept for it")
+    bi.set_defaults(func=cmd_bi_role)
+
     from opcc import synth
 
     sy = sub.add_parser("synth", help="generate realistic extracts at any scale (deterministic)")
@@ -169,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     ui.add_argument("--port", type=int, default=8080)
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for other machines)")
     ui.set_defaults(func=cmd_ui)
+
+    cl = sub.add_parser("cluster", help=cmd_cluster.__doc__)
+    cl.add_argument("action", choices=("up", "down", "status"))
+    cl.add_argument("--warehouse", choices=("postgres", "duckdb"), default="postgres",
+                    help="where `opcc run` on the cluster builds the warehouse (default: the cluster's PostgreSQL)")
+    cl.set_defaults(func=cmd_cluster)
 
     args = parser.parse_args(argv)
     try:

@@ -54,30 +54,25 @@ class TaskFollower:
         self._seen: set[tuple[str, int, str]] = set()
 
     def poll(self) -> None:
-        db = self.settings.airflow_home / "airflow.db"
-        if not db.exists():
-            return
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            if self.run_id is None:
-                row = con.execute("SELECT run_id FROM dag_run WHERE dag_id = ? AND id > ? ORDER BY id LIMIT 1",
-                                  (self.dag_id, self.after)).fetchone()
-                if row is None:
-                    return
-                self.run_id = row[0]
-            finished = con.execute(
-                f"""SELECT ti.task_id, ti.state, ti.duration, ti.try_number, x.value
-                    FROM task_instance ti
-                    LEFT JOIN xcom x ON x.dag_id = ti.dag_id AND x.run_id = ti.run_id AND x.task_id = ti.task_id
-                                    AND x.map_index = ti.map_index AND x.key = 'return_value'
-                    WHERE ti.dag_id = ? AND ti.run_id = ?
-                      AND ti.state IN ({', '.join('?' * len(FINISHED))})
-                    ORDER BY ti.end_date IS NULL, ti.end_date, ti.task_id""",
-                (self.dag_id, self.run_id, *FINISHED)).fetchall()
-        except sqlite3.OperationalError:
+        if self.run_id is None:
+            rows = metadata_rows(self.settings,
+                                 "SELECT run_id FROM dag_run WHERE dag_id = ? AND id > ? ORDER BY id LIMIT 1",
+                                 (self.dag_id, self.after))
+            if not rows:
+                return
+            self.run_id = rows[0][0]
+        finished = metadata_rows(
+            self.settings,
+            f"""SELECT ti.task_id, ti.state, ti.duration, ti.try_number, x.value
+                FROM task_instance ti
+                LEFT JOIN xcom x ON x.dag_id = ti.dag_id AND x.run_id = ti.run_id AND x.task_id = ti.task_id
+                                AND x.map_index = ti.map_index AND x.key = 'return_value'
+                WHERE ti.dag_id = ? AND ti.run_id = ?
+                  AND ti.state IN ({', '.join('?' * len(FINISHED))})
+                ORDER BY ti.end_date IS NULL, ti.end_date, ti.task_id""",
+            (self.dag_id, self.run_id, *FINISHED))
+        if finished is None:
             return  # busy, or Airflow is still creating its tables: the next poll sees it
-        finally:
-            con.close()
         for task_id, state, duration, try_number, value in finished:
             if (task_id, try_number, state) in self._seen:
                 continue
@@ -91,14 +86,48 @@ class TaskFollower:
 
 
 def last_dag_run_id(settings: Settings, dag_id: str) -> int:
+    rows = metadata_rows(settings, "SELECT coalesce(max(id), 0) FROM dag_run WHERE dag_id = ?", (dag_id,))
+    return int(rows[0][0]) if rows else 0
+
+
+def metadata_rows(settings: Settings, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]] | None:
+    """The rows of a query (`?` placeholders) on Airflow's metadata database: a running Airflow's PostgreSQL
+    when `airflow_database_url` is set, else the SQLite file `opcc run` keeps. None while it is not there yet,
+    busy, or without its tables."""
+    if settings.airflow_database_url is not None:
+        import psycopg2
+        import psycopg2.extras
+
+        try:
+            con = psycopg2.connect(libpq_url(settings.airflow_database_url), connect_timeout=5)
+        except psycopg2.OperationalError:
+            return None
+        # JSON columns (XCom values) as text, as SQLite gives them
+        psycopg2.extras.register_default_json(con, loads=lambda text: text)
+        psycopg2.extras.register_default_jsonb(con, loads=lambda text: text)
+        try:
+            with con.cursor() as cur:
+                cur.execute(sql.replace("?", "%s"), params)
+                return list(cur.fetchall())
+        except psycopg2.Error:
+            return None
+        finally:
+            con.close()
     db = settings.airflow_home / "airflow.db"
     if not db.exists():
-        return 0
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        return None
+    lite = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
     try:
-        return con.execute("SELECT coalesce(max(id), 0) FROM dag_run WHERE dag_id = ?", (dag_id,)).fetchone()[0]
+        return lite.execute(sql, params).fetchall()
+    except sqlite3.OperationalError:
+        return None
     finally:
-        con.close()
+        lite.close()
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """`postgresql+psycopg2://...` (SQLAlchemy's, Airflow's) as libpq takes it."""
+    return sqlalchemy_url.replace("postgresql+psycopg2://", "postgresql://", 1)
 
 
 def describe(settings: Settings, task_id: str, state: str, returned: Any, earlier: dict[str, Any]) -> str:

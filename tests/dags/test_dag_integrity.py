@@ -76,3 +76,11 @@ def test_a_failed_step_fails_its_task_at_once_and_other_errors_are_retried() -> 
         bad_data()
     with pytest.raises(OSError):  # not AirflowFailException: Airflow retries it
         disk_full()
+
+
+def test_the_warehouse_writers_share_one_pool_slot_and_the_rest_any_worker(dagbag) -> None:
+    from opcc.airflow_runner import WRITER_POOL
+
+    dag = dagbag.dags["opcc_nightly"]
+    in_pool = {t.task_id for t in dag.tasks if t.pool == WRITER_POOL}
+    assert in_pool == {t.task_id for t in dag.tasks if t.task_id.startswith("ingest_")} | {"build", "publish"}
