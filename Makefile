@@ -52,7 +52,8 @@ lint: install
 	$(BIN)/mypy || status=1; \
 	exit $$status
 
-# A development tool outside the package (benchmarks/): 10 million ledger lines, so not part of `make test`.
+# A development tool outside the package (benchmarks/): 10 million ledger lines, then 1 million on DuckDB and on a
+# local cluster it starts and stops (`benchmarks/bench.py --side-by-side-only` for just that); not part of `make test`.
 bench: install
 	$(BIN)/python benchmarks/bench.py
 

@@ -12,12 +12,21 @@ Measures, each step as a child process with its own fresh `OPCC_DATA_DIR` under 
             (the fixed cost of a night);
 - dag_parse the nightly DAG file parsed into a DagBag in a process where Airflow is already imported
             (and the cold import of Airflow itself);
-- demo      `opcc demo` then `opcc run` on the bundled demo extracts.
+- demo      `opcc demo` then `opcc run` on the bundled demo extracts;
+- side_by_side  the same night of M lines (default 1,000,000; `--side-rows`) on the default DuckDB path and on a
+            fresh `opcc cluster up` (PostgreSQL warehouse and metadata, Redis, two Celery workers), which is
+            stopped afterwards: wall time of `opcc run`, Airflow's duration of its ingest, build, audit,
+            publish and publications tasks, and peak memory. `--side-by-side-only` runs just this.
 
 Peak memory is the largest sum of RSS over the child's whole process tree (sampled with psutil every
-0.1 s), with the largest single process (getrusage via wait4) beside it. A step that fails is
-recorded with its exit code and the tail of its log, and the benchmark carries on.
-Prints a table (figure, target, PASS/MISS) and writes JSON (default `$OPCC_DATA_DIR/bench/bench.json`).
+0.1 s), with the largest single process (getrusage via wait4) beside it. On the cluster the work is done
+by processes `opcc run` did not start: the sum there is over the client's tree and every cluster part's
+(PostgreSQL and its backends, Redis, API server, scheduler, DAG processor, the workers and their task
+processes). The side-by-side also sums PSS (shared pages split among the processes sharing them; RSS
+counts PostgreSQL's shared buffers once per backend) and gives the idle cluster's memory before the night.
+A step that fails is recorded with its exit code and the tail of its log, and the benchmark carries on.
+Prints a table (figure, target, PASS/MISS), the side-by-side as columns, and writes JSON (default
+`$OPCC_DATA_DIR/bench/bench.json`).
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +51,10 @@ import psutil
 from opcc.config import data_dir_from_env, offline_environment
 
 GIB = 1 << 30
-STEPS = ("synth", "floor", "ingest", "nightly", "incremental", "dag_parse", "demo")
+STEPS = ("synth", "floor", "ingest", "nightly", "incremental", "dag_parse", "demo", "side_by_side")
+# The nightly DAG's steps the side-by-side times (task id, or prefix of several), from Airflow's task durations.
+PHASES = (("ingest", "ingest_"), ("build", "build"), ("audit", "audit"), ("publish", "publish"),
+          ("publications", "publications"))
 
 
 # -- measuring a child process tree ---------------------------------------------------------------
@@ -55,43 +68,55 @@ class Measured:
     peak_proc_rss: int  # bytes, largest single process in the tree (ru_maxrss)
     log: str
     stdout_tail: str = ""
+    peak_tree_pss: int | None = None  # bytes, largest sampled sum of PSS (when asked for)
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0
 
 
-def _tree_rss(root: psutil.Process) -> int:
-    """RSS summed over `root` and its descendants; processes that exit meanwhile count as 0."""
-    try:
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:  # the root itself has exited
-        return 0
-    total = 0
-    for proc in procs:
+def _tree_memory(roots: Sequence[psutil.Process], pss: bool) -> tuple[int, int]:
+    """RSS (and PSS, if asked) summed over each root and its descendants, each process once; processes that
+    exit meanwhile count as 0. PSS shares a page among the processes mapping it: PostgreSQL's backends all map
+    its shared buffers, which RSS counts once per backend."""
+    procs: dict[int, psutil.Process] = {}
+    for root in roots:
         try:
-            total += proc.memory_info().rss
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:  # the root itself has exited
+            continue
+        procs.update((p.pid, p) for p in tree)
+    rss = proportional = 0
+    for proc in procs.values():
+        try:
+            if pss:
+                full = proc.memory_full_info()
+                rss, proportional = rss + full.rss, proportional + full.pss
+            else:
+                rss += proc.memory_info().rss
         except psutil.Error:
             pass
-    return total
+    return rss, proportional
 
 
 def measure(command: list[str], env: dict[str, str], log: Path, cwd: Path | None = None,
-            interval: float = 0.1) -> Measured:
-    """Run `command`, timing it and sampling the RSS of its process tree until it exits."""
+            interval: float = 0.1, also: Sequence[psutil.Process] = (), pss: bool = False) -> Measured:
+    """Run `command`, timing it and sampling the RSS of its process tree until it exits. The trees of `also`
+    (processes already running that do the work for it: a cluster's servers and workers) are summed in."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-        peak = 0
+        peak = peak_pss = 0
         done = threading.Event()
         # Taken before the child can be reaped: psutil then refuses a reused pid rather than measure a stranger.
         root = psutil.Process(proc.pid)
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_pss
             while not done.is_set():
-                peak = max(peak, _tree_rss(root))
+                rss, proportional = _tree_memory([root, *also], pss)
+                peak, peak_pss = max(peak, rss), max(peak_pss, proportional)
                 done.wait(interval)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -104,7 +129,7 @@ def measure(command: list[str], env: dict[str, str], log: Path, cwd: Path | None
     text = log.read_text(encoding="utf-8", errors="replace")
     max_proc = usage.ru_maxrss * 1024  # KiB on Linux
     return Measured(command, seconds, proc.returncode, max(peak, max_proc), max_proc, str(log),
-                    "\n".join(text.rstrip().splitlines()[-15:]))
+                    "\n".join(text.rstrip().splitlines()[-15:]), peak_pss if pss else None)
 
 
 # -- results --------------------------------------------------------------------------------------
@@ -190,12 +215,42 @@ def print_table(info: dict[str, Any], figures: list[Figure], out=sys.stdout) -> 
             print(f"- {f.name}: {f.note}", file=out)
 
 
+def print_side_by_side(figures: list[Figure], out=sys.stdout) -> None:
+    """The side-by-side figures as columns, one per path: wall time, the steps, peak memory."""
+    paths = [f for f in figures if "side_by_side" in f.extra]
+    if not paths:
+        return
+
+    def secs(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1f} s"
+
+    names = [name for f in paths for name in f.extra.get("phases", {})]
+    rows = [("", *(f.extra["side_by_side"] for f in paths)),
+            ("wall time (opcc run)", *(secs(f.value) for f in paths)),
+            *((name, *(secs(f.extra.get("phases", {}).get(name)) for f in paths)) for name in dict.fromkeys(names)),
+            ("peak RSS, summed", *(_gib(f.peak_tree_rss) for f in paths)),
+            ("peak PSS, summed", *(_gib(f.extra.get("peak_tree_pss")) for f in paths)),
+            ("cluster idle before (RSS / PSS)",
+             *(f"{_gib(f.extra['idle_rss'])} / {_gib(f.extra['idle_pss'])}" if "idle_rss" in f.extra else "-"
+               for f in paths)),
+            ("exit", *("-" if f.returncode is None else str(f.returncode) for f in paths))]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print(f"\nside by side: {paths[0].name.split(': ', 1)[-1]}", file=out)
+    for n, r in enumerate(rows):
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))),
+              file=out)
+        if n == 0:
+            print("  ".join("-" * w for w in widths), file=out)
+
+
 # -- the benchmark --------------------------------------------------------------------------------
 
 class Bench:
-    def __init__(self, work: Path, rows: int, day_rows: int, seed: int, steps: set[str]) -> None:
+    def __init__(self, work: Path, rows: int, day_rows: int, seed: int, steps: set[str],
+                 side_rows: int = 1_000_000) -> None:
         self.work = work
         self.rows = rows
+        self.side_rows = side_rows
         self.day_rows = day_rows
         self.seed = seed
         self.steps = steps
@@ -440,7 +495,109 @@ class Bench:
             self.run_dag_parse()
         if want("demo"):
             self.run_demo()
+        if want("side_by_side"):
+            self.run_side_by_side()
         return self.figures
+
+    # -- the same night on DuckDB and on the local cluster (PostgreSQL, two Celery workers) ---------------
+    def _side_extracts(self) -> Path | None:
+        """The side-by-side's extracts: the main synth's when it has that many lines, else a synth of its own."""
+        if self.rows == self.side_rows and (self.synth_dir / "transactions").is_dir():
+            return self.synth_dir
+        folder = self.work / "synth-side"
+        shutil.rmtree(folder, ignore_errors=True)
+        m = measure([self.python, "-m", "opcc.synth", "--rows", str(self.side_rows), "--out", str(folder),
+                     "--seed", str(self.seed)], self.env(), self.log("synth-side"))
+        if not m.ok:
+            self.step("side_by_side", f"synth {self.side_rows:,} lines (side-by-side)", m)
+            return None
+        return folder
+
+    def _side_env(self, data: Path) -> dict[str, str]:
+        env = self.env(data)
+        env.pop("OPCC_WAREHOUSE_URL", None)  # it would win over each data directory's own opcc.toml
+        return env
+
+    def run_side_by_side(self) -> None:
+        source = self._side_extracts()
+        if source is None:
+            return
+        duck = self.work / "side-duckdb"
+        shutil.rmtree(duck, ignore_errors=True)
+        self._land(source, duck)
+        m = measure(self.opcc(duck, "run"), self._side_env(duck), self.log("side-duckdb"), interval=0.25, pss=True)
+        ducked = self._side_figure("DuckDB, opcc run", duck, m)
+        pg = self._side_on_cluster(source)
+        if pg is not None and pg.returncode == 0 and ducked.returncode == 0 and ducked.value and pg.value:
+            self.add(Figure("side_by_side", "PostgreSQL+Celery / DuckDB", pg.value / ducked.value, "x"))
+
+    def _side_on_cluster(self, source: Path) -> Figure | None:
+        from opcc.cluster.local import LocalCluster
+        from opcc.config import load_settings
+
+        data = self.work / "side-postgres"
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        env = self._side_env(data)
+        up = measure(self.opcc(data, "cluster", "up"), env, self.log("side-cluster-up"))
+        try:
+            self.step("side_by_side", "opcc cluster up (fresh)", up,
+                      note="PostgreSQL initdb, Airflow db migrate, API server, scheduler, DAG processor, 2 workers")
+            if not up.ok:
+                return None
+            self._land(source, data)
+            # Every process of the cluster, sampled with the client's: their descendants (PostgreSQL's backends,
+            # Celery's pool and task processes, dbt) come and go with the work.
+            cluster = LocalCluster(load_settings(data))
+            parts = [psutil.Process(p.pid) for p in cluster.status() if p.pid is not None]
+            idle = []  # what the cluster holds before the night starts
+            for _ in range(5):
+                idle.append(_tree_memory(parts, pss=True))
+                time.sleep(0.5)
+            m = measure(self.opcc(data, "run"), env, self.log("side-postgres"), interval=0.25, also=parts,
+                        pss=True)
+            return self._side_figure("PostgreSQL, 2 Celery workers", data, m,
+                                     idle=(max(r for r, _ in idle), max(p for _, p in idle)))
+        finally:
+            if (data / "cluster" / "cluster.json").exists():
+                LocalCluster(load_settings(data)).down()
+
+    def _side_figure(self, label: str, data: Path, m: Measured, idle: tuple[int, int] | None = None) -> Figure:
+        fig = self.step("side_by_side", f"{label}: nightly {self.side_rows:,} lines", m)
+        fig.extra["side_by_side"] = label
+        fig.extra["peak_tree_pss"] = m.peak_tree_pss
+        if idle is not None:
+            fig.extra["idle_rss"], fig.extra["idle_pss"] = idle
+        phases = task_seconds(data)
+        if phases and fig.value is not None:
+            # Starting Airflow and the tasks' processes, scheduling, queueing: the night's wall time outside its tasks.
+            phases["outside tasks"] = fig.value - sum(phases.values())
+        fig.extra["phases"] = phases
+        if phases:
+            fig.note = "; ".join(f"{k} {v:.1f} s" for k, v in phases.items()) + (f"; {fig.note}" if fig.note else "")
+        return fig
+
+
+def task_seconds(data: Path) -> dict[str, float]:
+    """How long the steps of the data directory's latest DagRun took, as Airflow recorded each task (its
+    `duration`): the ingest tasks summed, then build, audit, publish, publications, and the other tasks together."""
+    from opcc.airflow_runner import DAG_ID, latest_dag_run
+    from opcc.config import load_settings
+    from opcc.run_progress import metadata_rows
+
+    settings = load_settings(data)
+    run = latest_dag_run(settings)
+    if run is None:
+        return {}
+    rows = metadata_rows(settings, "SELECT task_id, duration FROM task_instance WHERE dag_id = ? AND run_id = ?",
+                         (DAG_ID, run.run_id))
+    if not rows:
+        return {}
+    durations = {task_id: float(duration or 0) for task_id, duration in rows}
+    out = {name: sum(v for t, v in durations.items() if t == prefix or (prefix.endswith("_") and t.startswith(prefix)))
+           for name, prefix in PHASES}
+    out["other tasks"] = sum(durations.values()) - sum(out.values())
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -456,8 +613,13 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated subset of {','.join(STEPS)} (default: all; floor and ingest "
                              "reuse the synth files already in the work dir when synth is left out)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory afterwards")
+    parser.add_argument("--side-rows", type=int, default=1_000_000,
+                        help="transaction lines of the side-by-side night, DuckDB against PostgreSQL with two "
+                             "Celery workers (default 1,000,000)")
+    parser.add_argument("--side-by-side-only", action="store_true",
+                        help="run only the side-by-side (same as --steps side_by_side)")
     args = parser.parse_args(argv)
-    steps = {s.strip() for s in args.steps.split(",") if s.strip()}
+    steps = {s.strip() for s in ("side_by_side" if args.side_by_side_only else args.steps).split(",") if s.strip()}
     unknown = steps - set(STEPS)
     if unknown:
         parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
@@ -468,16 +630,18 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(offline_environment())
 
     info = machine()
-    print(f"[bench] work dir {work}; {args.rows:,} lines; steps {', '.join(s for s in STEPS if s in steps)}",
-          flush=True)
+    print(f"[bench] work dir {work}; {args.rows:,} lines (side-by-side {args.side_rows:,}); "
+          f"steps {', '.join(s for s in STEPS if s in steps)}", flush=True)
     started = time.perf_counter()
-    bench = Bench(work, args.rows, args.day_rows, args.seed, steps)
+    bench = Bench(work, args.rows, args.day_rows, args.seed, steps, args.side_rows)
     try:
         figures = bench.run()
     finally:
         total = time.perf_counter() - started
     print_table(info, figures)
-    result = {"machine": info, "rows": args.rows, "day_rows": args.day_rows, "seed": args.seed,
+    print_side_by_side(figures)
+    result = {"machine": info, "rows": args.rows, "day_rows": args.day_rows, "side_rows": args.side_rows,
+              "seed": args.seed,
               "total_seconds": total, "work_dir": str(work),
               "figures": [asdict(f) | {"verdict": f.verdict} for f in figures]}
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -485,6 +649,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nresults: {args.json} (benchmark took {total:.0f} s)")
     if not args.keep and "synth" in steps:
         for sub in ("synth", "synth-day", "nightly", "demo"):
+            shutil.rmtree(work / sub, ignore_errors=True)
+    if not args.keep:  # the side-by-side makes its own extracts, so they go whatever the steps
+        for sub in ("synth-side", "side-duckdb", "side-postgres"):
             shutil.rmtree(work / sub, ignore_errors=True)
     return 0 if all(f.verdict in ("PASS", "-", "n/a") for f in figures) else 1
 
