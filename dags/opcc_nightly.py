@@ -15,8 +15,11 @@ from typing import Any, TypeVar
 import pendulum
 from airflow.sdk import chain, dag, task
 
-from opcc.airflow_runner import WRITER_POOL
+from opcc.airflow_runner import WRITER_POOL, feeds_ingest_in_parallel
 from opcc.config import FEEDS
+
+# On PostgreSQL the feeds ingest at once (each its own working file); on DuckDB one at a time, sharing raw.duckdb.
+PARALLEL_INGEST = feeds_ingest_in_parallel()
 
 # Transient trouble (a busy file, a full disk freed later) is retried with backoff; bad data and
 # failed checks raise StepFailed, which @fail_fast turns into AirflowFailException: no retry.
@@ -72,8 +75,9 @@ def opcc_nightly():
     # all_done: a feed whose task failed does not stop the next feed, nor the night (bad files and
     # lines are set aside inside the task; this is for the rest, a full disk say).
     # The writers of the warehouse (raw, the build, the published version) share the pool's one slot: whichever
-    # worker runs them, they never overlap (under `airflow dags test`, one task runs at a time anyway).
-    @task(trigger_rule="all_done", pool=WRITER_POOL)
+    # worker runs them, they never overlap (under `airflow dags test`, one task runs at a time anyway). On
+    # PostgreSQL the feeds are not single writers: they run side by side, in Airflow's default pool.
+    @task(trigger_rule="all_done", pool=None if PARALLEL_INGEST else WRITER_POOL)
     def ingest(feed: str, run_dir: str) -> dict[str, int]:
         return steps().ingest(settings(), feed, run_dir)
 
@@ -112,10 +116,14 @@ def opcc_nightly():
         steps().finish(settings(), run_dir)
 
     run_dir = start()
-    # One feed at a time: the raw database has one writer. Each runs whatever happened to the one before.
+    # On DuckDB one feed at a time (raw.duckdb has one writer), each whatever happened to the one before; on
+    # PostgreSQL all at once. The build runs once every feed is done either way.
     ingests = [ingest.override(task_id=f"ingest_{feed}")(feed, run_dir) for feed in FEEDS]
     build_db = build(run_dir)
-    chain(*ingests, build_db)
+    if PARALLEL_INGEST:
+        ingests >> build_db
+    else:
+        chain(*ingests, build_db)
     documented = docs(build_db, run_dir)
     checked = audit(build_db, run_dir)
     published = publish(build_db, run_dir)

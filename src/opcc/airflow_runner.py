@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from opcc.config import Settings, offline_environment
+from opcc.config import Settings, SettingsError, load_settings, offline_environment
 from opcc.run_progress import TaskFollower, TaskLine, last_dag_run_id, metadata_rows
 
 DAG_ID = "opcc_nightly"
@@ -208,6 +208,17 @@ def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4
 # The tasks that write the warehouse (raw, the build, the published version) take this pool's one slot, so they
 # never overlap whichever worker runs them. Under `airflow dags test` pools are not consulted.
 WRITER_POOL = "opcc_warehouse_writer"
+
+
+def feeds_ingest_in_parallel() -> bool:
+    """Read when the DAG file is parsed (`$OPCC_DATA_DIR/opcc.toml`, `$OPCC_WAREHOUSE_URL`): on PostgreSQL each
+    feed ingests into its own working file with file ids from a sequence (opcc.postgres.feed_ingest), so the
+    ingest tasks need neither the writer pool nor an order; on DuckDB they share raw.duckdb's one writer.
+    A settings file that does not load keeps the safe order; the tasks then report the mistake."""
+    try:
+        return load_settings().on_postgres
+    except SettingsError:
+        return False
 
 
 def ensure_writer_pool(settings: Settings, env: dict[str, str]) -> None:

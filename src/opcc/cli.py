@@ -45,7 +45,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         if task_id not in reported:
             print(f"{task_id:<24} {state or 'not run'}")
     print(f"\nDagRun {outcome.run_id}: {outcome.state.upper()}")
-    print(f"warehouse: {settings.warehouse_db}")
+    if settings.on_postgres:
+        from opcc.postgres.wap import location
+
+        print(f"warehouse: {location(settings)}")
+    else:
+        print(f"warehouse: {settings.warehouse_db}")
     this_run = run_record.latest_run(settings.reports_dir)
     print(f"report:    {settings.reports_dir / 'index.html'}"
           + (f" (this run: {this_run / 'index.html'})" if this_run is not None else ""))

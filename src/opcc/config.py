@@ -161,6 +161,10 @@ class Settings(BaseModel):
     def raw_db(self) -> Path:
         return self.data_dir / "raw.duckdb"
 
+    def raw_feed_db(self, feed: str) -> Path:
+        """On PostgreSQL, a feed's own DuckDB working file: one writer per feed, so feeds ingest at once."""
+        return self.data_dir / "raw" / f"{feed}.duckdb"
+
     @property
     def builds_dir(self) -> Path:
         return self.data_dir / "builds"

@@ -59,9 +59,9 @@ def build(settings: Settings, run_dir: str) -> str:
     build_db: Path | str
     fingerprint = project_fingerprint(settings)
     if settings.on_postgres:
-        from opcc.postgres.raw import sync_raw
+        from opcc.postgres.raw import sync_every_store
 
-        print(sync_raw(settings).line())
+        print(sync_every_store(settings).line())  # the ingest tasks copied their feeds; this catches any left
         build_db, tested_from = _prepare_postgres_build(settings, fingerprint)
     else:
         from opcc.publish import first_unpublished_file_id, prepare_build

@@ -13,10 +13,14 @@ DAGS = Path(__file__).parents[2] / "dags"
 
 
 @pytest.fixture(scope="module")
-def dagbag():
+def dagbag(tmp_path_factory: pytest.TempPathFactory):
+    """The DAG as parsed for the DuckDB default (the shape depends on the settings: see the PostgreSQL test)."""
     from airflow.dag_processing.dagbag import DagBag  # Airflow 3.3
 
-    return DagBag(dag_folder=str(DAGS))
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OPCC_DATA_DIR", str(tmp_path_factory.mktemp("duckdb-default")))
+        env.delenv("OPCC_WAREHOUSE_URL", raising=False)
+        return DagBag(dag_folder=str(DAGS))
 
 
 def test_no_import_errors(dagbag) -> None:
@@ -84,3 +88,23 @@ def test_the_warehouse_writers_share_one_pool_slot_and_the_rest_any_worker(dagba
     dag = dagbag.dags["opcc_nightly"]
     in_pool = {t.task_id for t in dag.tasks if t.pool == WRITER_POOL}
     assert in_pool == {t.task_id for t in dag.tasks if t.task_id.startswith("ingest_")} | {"build", "publish"}
+
+
+def test_on_postgresql_the_feeds_ingest_side_by_side_and_the_build_waits_for_all(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    from opcc.airflow_runner import WRITER_POOL
+
+    monkeypatch.setenv("OPCC_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("OPCC_WAREHOUSE_URL", "postgresql://opcc@127.0.0.1:5432/opcc")  # parsing connects to nothing
+    dag = DagBag(dag_folder=str(DAGS)).dags["opcc_nightly"]
+    ingests = {t.task_id for t in dag.tasks if t.task_id.startswith("ingest_")}
+    assert len(ingests) == 6
+    for task_id in ingests:
+        task = dag.get_task(task_id)
+        assert task.upstream_task_ids == {"start"} and task.downstream_task_ids == {"build"}
+        assert task.pool != WRITER_POOL and task.trigger_rule == "all_done"
+    assert ingests < dag.get_task("build").upstream_task_ids
+    assert dag.get_task("build").trigger_rule == "all_done" and dag.get_task("build").pool == WRITER_POOL
+    assert dag.get_task("publish").pool == WRITER_POOL

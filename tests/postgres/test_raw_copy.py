@@ -13,7 +13,7 @@ import psycopg2
 import pytest
 
 from opcc.config import Settings
-from opcc.ingest import ingest_feed
+from opcc.ingest import FileResult, ingest_feed
 from opcc.postgres.connect import connect
 from opcc.postgres.raw import TABLES, sync_raw
 
@@ -41,6 +41,12 @@ def raw_in_postgres(url: str, table: str, names: list[str]) -> list[tuple]:
         return sorted(cur.fetchall(), key=repr)
 
 
+def ingest_into_raw_duckdb(settings: Settings, feed: str) -> list[FileResult]:
+    """Files loaded into raw.duckdb, as the DuckDB default does (on PostgreSQL a feed loads through its own working
+    file, tests/postgres/test_parallel_ingest.py); sync_raw brings raw.duckdb's files across."""
+    return ingest_feed(settings.model_copy(update={"warehouse_url": None}), feed)
+
+
 def land(settings: Settings, feed: str, *files: Path) -> None:
     (settings.landing_dir / feed).mkdir(parents=True, exist_ok=True)
     for path in files:
@@ -54,7 +60,7 @@ def settings(tmp_path: Path, pg_database: str) -> Settings:
     land(settings, "budgets", *sorted((DEMO / "budgets").glob("*.csv")))
     (settings.landing_dir / "transactions" / "messy.csv").write_text(MESSY, encoding="utf-8")
     for feed in ("transactions", "budgets"):
-        ingest_feed(settings, feed)
+        ingest_into_raw_duckdb(settings, feed)
     return settings
 
 
@@ -80,7 +86,7 @@ def test_a_sync_repeated_copies_nothing_twice_and_a_new_file_alone(settings: Set
     again = sync_raw(settings)
     assert again.files == [] and again.rows == {}
     land(settings, "transactions", DEMO / "transactions" / "dorset-opcc-spend-over-500-2019-06.csv")
-    (new,) = ingest_feed(settings, "transactions")
+    (new,) = ingest_into_raw_duckdb(settings, "transactions")
     third = sync_raw(settings)
     assert third.files == [new.file_id]
     assert third.rows["transactions"] == new.rows_loaded and third.rows["files"] == 1
@@ -93,7 +99,7 @@ def test_a_failed_sync_leaves_postgresql_as_it_was_and_the_next_one_copies_the_f
         settings: Settings, pg_database: str) -> None:
     sync_raw(settings)
     land(settings, "transactions", DEMO / "transactions" / "dorset-opcc-spend-over-500-2019-06.csv")
-    (new,) = ingest_feed(settings, "transactions")
+    (new,) = ingest_into_raw_duckdb(settings, "transactions")
     # PostgreSQL refuses one of the new file's lines part-way through the copy.
     con = connect(settings, autocommit=True)
     with con.cursor() as cur:

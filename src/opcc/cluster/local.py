@@ -155,14 +155,16 @@ class LocalCluster:
         postgres.create_database(WAREHOUSE_DATABASE)
         self.redis.start()
         self._migrate_airflow()
-        for name in AIRFLOW_PARTS:
-            command, env = self._command(name)
-            self.part(name).start(command, env)
-        self._wait_until_ready(timeout)
+        # Before the parts start: the DAG processor reads warehouse_url when it parses the DAG (on PostgreSQL the
+        # feeds ingest side by side), and the first run may come before it parses again.
         write_settings(self.settings.data_dir, {
             "airflow_database_url": self.airflow_database_url,
             "warehouse_url": self.warehouse_url if warehouse_on_postgres else None,
         })
+        for name in AIRFLOW_PARTS:
+            command, env = self._command(name)
+            self.part(name).start(command, env)
+        self._wait_until_ready(timeout)
 
     def _migrate_airflow(self) -> None:
         """`airflow db migrate` once per Airflow version, and the pool the warehouse writers share."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 ACCEPTED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".tsv", ".zip"}
 MAX_AMOUNT = Decimal("9999999999999999.99")  # DECIMAL(18,2), the money type from raw to marts
+
+# Gives the next file id inside a file's load transaction (default: one more than raw's highest).
+FileIds = Callable[[], int]
 
 
 @dataclass
@@ -75,18 +79,27 @@ def landing_files(settings: Settings, feed: str) -> list[Path]:
 
 
 def ingest_feed(settings: Settings, feed: str, paths: list[Path] | None = None) -> list[FileResult]:
-    """Load every file waiting in landing/<feed>/ (or the given paths) into the raw database."""
+    """Load every file waiting in landing/<feed>/ (or the given paths) into the raw database; on PostgreSQL,
+    through the feed's own working file into schema `raw` (opcc.postgres.feed_ingest), so feeds may load at once."""
     if feed not in FEEDS:
         raise ValueError(f"unknown feed {feed!r}; feeds are {', '.join(FEED_NAMES)}")
     from_landing = paths is None
     files = landing_files(settings, feed) if paths is None else paths
-    results: list[FileResult] = []
+    if settings.on_postgres:
+        from opcc.postgres.feed_ingest import ingest_feed_to_postgres
+
+        return ingest_feed_to_postgres(settings, feed, files, move=from_landing)
     if not files:
-        return results
+        return []
     with raw_writer(settings.raw_db, duckdb_config(settings)) as con:
-        for path in files:
-            results.append(_ingest_file(con, settings, feed, path, move=from_landing))
-    return results
+        return load_files(con, settings, feed, files, move=from_landing)
+
+
+def load_files(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, files: list[Path], move: bool,
+               file_ids: FileIds | None = None) -> list[FileResult]:
+    """Load the files one by one into the raw database `con` writes, each in its own transaction."""
+    return [_ingest_file(con, settings, feed, path, move, file_ids or (lambda: _next_file_id(con)))
+            for path in files]
 
 
 def ingest_paths(settings: Settings, paths: list[Path], feed: str | None = None) -> list[FileResult]:
@@ -124,7 +137,7 @@ def _record(con: duckdb.DuckDBPyConnection, r: FileResult) -> None:
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, path: Path,
-                 move: bool) -> FileResult:
+                 move: bool, file_ids: FileIds) -> FileResult:
     result = FileResult(feed, path.name, "", "loaded")
     headerless: list[tuple[str, list[tuple[int, list[str | None]]]]] = []
     last_sheet: str | None = None
@@ -155,16 +168,16 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
         _set_aside(result, exc)
     try:
         try:
-            _commit(con, FEEDS[feed], path, result, headerless, last_sheet)
+            _commit(con, FEEDS[feed], path, result, headerless, last_sheet, file_ids)
         except RejectedFile as exc:  # found only once its lines were added up: nothing of it stays
             result.status, result.message = "rejected", str(exc)
             result.rows_received = result.rows_loaded = result.rows_quarantined = 0
             result.control_total = result.loaded_amount = None
-            _commit(con, FEEDS[feed], path, result, headerless, last_sheet)
+            _commit(con, FEEDS[feed], path, result, headerless, last_sheet, file_ids)
         except duckdb.Error as exc:  # the load itself failed: nothing of it stays; the file is set aside
             _rollback(con)
             _set_aside(result, exc)
-            _commit(con, FEEDS[feed], path, result, headerless, last_sheet)
+            _commit(con, FEEDS[feed], path, result, headerless, last_sheet, file_ids)
     finally:
         drop_parsed(con)
         stage.drop_staging(con)
@@ -182,11 +195,12 @@ def _set_aside(result: FileResult, exc: Exception) -> None:
 
 
 def _commit(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileResult,
-            headerless: list[tuple[str, list[tuple[int, list[str | None]]]]], last_sheet: str | None) -> None:
+            headerless: list[tuple[str, list[tuple[int, list[str | None]]]]], last_sheet: str | None,
+            file_ids: FileIds) -> None:
     """Record the file, and load its lines if it is to be loaded, in one transaction."""
     try:
         con.execute("BEGIN TRANSACTION")
-        result.file_id = _next_file_id(con)
+        result.file_id = file_ids()
         if result.status == "loaded":
             _load(con, feed, path, result, headerless, last_sheet)
         _record(con, result)

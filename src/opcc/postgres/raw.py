@@ -1,7 +1,8 @@
 """The raw layer in PostgreSQL: schema `raw`, a copy of raw.duckdb's tables (files, quarantine, one per feed).
 
-Ingestion parses and quarantines into raw.duckdb as ever (opcc.ingest.rawdb owns those tables' columns,
-from the feed contracts); `sync_raw` then brings every file PostgreSQL has not got across with COPY. The
+Ingestion parses and quarantines into DuckDB as ever (opcc.ingest.rawdb owns those tables' columns, from the
+feed contracts): on PostgreSQL each feed into its own working file (opcc.postgres.feed_ingest), earlier into
+raw.duckdb; `sync_raw` then brings every file PostgreSQL has not got across with COPY. The
 PostgreSQL tables are made from the DuckDB tables' own columns, so the two can never drift apart.
 
 Safe to repeat: all of a sync is one transaction, so a file's row in raw.files and its lines arrive
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opcc.config import Settings, duckdb_config
@@ -29,14 +31,20 @@ TABLES = ("quarantine", *FEEDS, "files")
 # DuckDB's names for the raw tables' types, as PostgreSQL writes them (money stays NUMERIC(18,2)).
 PG_TYPES = {"VARCHAR": "text", "DECIMAL(18,2)": "numeric(18,2)", "DATE": "date", "BIGINT": "bigint",
             "INTEGER": "integer", "TIMESTAMP": "timestamp"}
-# Serialises syncs (two builds at once): the second waits, then finds the files already there.
-_LOCK_KEY = "opcc.raw.sync"
+# Serialises syncs (two builds, or feeds ingesting at once): the second waits, then copies only what it finds
+# missing. Also held while raw's file id sequence is made (opcc.postgres.feed_ingest).
+LOCK_KEY = "opcc.raw.sync"
 
 
 @dataclass
 class SyncResult:
     files: list[int] = field(default_factory=list)  # the file ids copied
     rows: dict[str, int] = field(default_factory=dict)  # rows copied per table
+
+    def add(self, other: SyncResult) -> None:
+        self.files += other.files
+        for table, n in other.rows.items():
+            self.rows[table] = self.rows.get(table, 0) + n
 
     def line(self) -> str:
         if not self.files:
@@ -69,23 +77,40 @@ def pg_ddl(table: str, columns: list[tuple[str, str, bool]]) -> str:
     return ddl
 
 
-def sync_raw(settings: Settings) -> SyncResult:
-    """Copy every file raw.duckdb has and PostgreSQL has not (its files row, lines and quarantined lines)
-    into schema `raw`, in one transaction."""
+def sync_every_store(settings: Settings) -> SyncResult:
+    """The build's sync: raw.duckdb (created empty if missing, so raw's tables exist), then each feed's working
+    file (opcc.postgres.feed_ingest copies its own; this catches a task that stopped before its COPY)."""
+    result = sync_raw(settings)
+    for feed in FEEDS:
+        if settings.raw_feed_db(feed).exists():
+            result.add(sync_raw(settings, settings.raw_feed_db(feed)))
+    return result
+
+
+def sync_raw(settings: Settings, raw_db: Path | None = None) -> SyncResult:
+    """Copy every file a raw DuckDB file (default raw.duckdb) has and PostgreSQL has not (its files row, lines
+    and quarantined lines) into schema `raw`, in one transaction."""
     result = SyncResult()
-    with raw_writer(settings.raw_db, duckdb_config(settings)) as duck:  # no ingest writes while we read
+    with raw_writer(raw_db or settings.raw_db, duckdb_config(settings)) as duck:  # no ingest writes while we read
         columns = {table: duckdb_columns(duck, table) for table in TABLES}
         con = connect(settings)
         try:
             with con, con.cursor() as cur:  # one transaction: committed on leaving, rolled back on an error
-                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (LOCK_KEY,))
                 cur.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
                 for table in TABLES:
                     cur.execute(pg_ddl(table, columns[table]))
-                cur.execute(f"SELECT file_id FROM {SCHEMA}.files")
-                copied = {row[0] for row in cur.fetchall()}
-                have = [row[0] for row in duck.execute("SELECT file_id FROM main.files ORDER BY file_id").fetchall()]
-                result.files = [file_id for file_id in have if file_id not in copied]
+                cur.execute(f"SELECT file_id, feed, file_name, sha256 FROM {SCHEMA}.files")
+                copied = {row[0]: tuple(row[1:]) for row in cur.fetchall()}
+                have = duck.execute("SELECT file_id, feed, file_name, sha256 FROM main.files ORDER BY file_id"
+                                    ).fetchall()
+                # Two owners of file ids (raw.duckdb written again after the feeds moved to raw.file_ids) would
+                # give one id to two files: stop rather than skip a file as if it were already there.
+                clash = [row for row in have if row[0] in copied and copied[row[0]] != tuple(row[1:])]
+                if clash:
+                    raise RuntimeError(f"{raw_db or settings.raw_db}: file {clash[0][0]} ({clash[0][1]}/{clash[0][2]}) "
+                                       "is another file in PostgreSQL's raw.files: two stores gave out one id")
+                result.files = [row[0] for row in have if row[0] not in copied]
                 if not result.files:
                     return result
                 duck.execute("CREATE OR REPLACE TEMP TABLE to_copy AS SELECT unnest(?::BIGINT[]) AS file_id",
