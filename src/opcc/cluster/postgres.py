@@ -81,10 +81,9 @@ class LocalPostgres:
                          "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8")
         if proc.returncode != 0:
             raise RuntimeError(f"initdb failed in {self.data}: {proc.stderr.strip() or proc.stdout.strip()}")
-        # First match wins: the admin role over the socket and loopback without a password (the server
-        # listens on 127.0.0.1 only); every other role (the BI reader) with its password.
+        # First match wins: the admin role on loopback without a password (the server listens on 127.0.0.1
+        # only, with no Unix socket); every other role (the BI reader) with its password.
         (self.data / "pg_hba.conf").write_text(
-            f"local all {SUPERUSER} trust\n"
             f"host all {SUPERUSER} 127.0.0.1/32 trust\n"
             "host all all 127.0.0.1/32 scram-sha-256\n")
 
@@ -95,7 +94,8 @@ class LocalPostgres:
         self.init()
         if self.running():
             return
-        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.folder}"
+        # TCP on loopback only: no Unix socket, whose path (under the data directory) may pass its 107-byte limit.
+        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories=''"
         proc = self._cmd("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
                          "-w", "-t", str(int(timeout)), "start")
         if proc.returncode != 0:
