@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +19,6 @@ for key, value in {"DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "false",
     os.environ.setdefault(key, value)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[object]:
     """A real PostgreSQL 15 server for the session, started and stopped here (`make test` installs it).
@@ -33,6 +26,7 @@ def postgres() -> Iterator[object]:
     the server runs as the postgres user, who must reach its folder whatever other pytest sessions do."""
     import shutil
 
+    from opcc.airflow_runner import free_port
     from opcc.cluster.postgres import LocalPostgres
 
     folder = Path(tempfile.mkdtemp(prefix="opcc-test-postgres-"))

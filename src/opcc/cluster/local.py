@@ -37,12 +37,6 @@ AIRFLOW_DATABASE = "airflow"
 WAREHOUSE_DATABASE = "warehouse"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass(frozen=True)
 class PartStatus:
     name: str
@@ -74,7 +68,9 @@ class LocalCluster:
     def _ports(self) -> dict[str, int]:
         if self.exists():
             return {k: int(v) for k, v in json.loads(self._state.read_text())["ports"].items()}
-        return {"postgres": _free_port(), "redis": _free_port(), "api": _free_port()}  # kept by the first `up`
+        from opcc.airflow_runner import free_port
+
+        return {"postgres": free_port(), "redis": free_port(), "api": free_port()}  # kept by the first `up`
 
     @property
     def postgres(self) -> LocalPostgres:
