@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import psycopg2
 from psycopg2 import sql
@@ -64,19 +65,14 @@ def published_state(url: str) -> tuple[list[tuple[object, ...]], Fingerprint, li
 
 
 @dataclass
-class BiReader:
-    """A BI tool on the read-only role: reads every mart, each pass in one read-only REPEATABLE READ
-    transaction (what one consistent dashboard refresh sees), until stopped. Records each pass and any error."""
+class InBackground:
+    """Runs `_loop` in a daemon thread for the length of a `with` block; `_loop` ends once `_stop` is set."""
 
-    url: str
-    passfile: Path
-    passes: list[Fingerprint] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
 
-    def __enter__(self) -> BiReader:
-        self._thread = threading.Thread(target=self._loop, name="bi-reader", daemon=True)
+    def __enter__(self) -> Self:
+        self._thread = threading.Thread(target=self._loop, name=type(self).__name__, daemon=True)
         self._thread.start()
         return self
 
@@ -84,6 +80,20 @@ class BiReader:
         self._stop.set()
         assert self._thread is not None
         self._thread.join(timeout=60)
+
+    def _loop(self) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class BiReader(InBackground):
+    """A BI tool on the read-only role: reads every mart, each pass in one read-only REPEATABLE READ
+    transaction (what one consistent dashboard refresh sees), until stopped. Records each pass and any error."""
+
+    url: str
+    passfile: Path
+    passes: list[Fingerprint] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
     def _loop(self) -> None:
         try:
@@ -124,7 +134,7 @@ def dbt_build_pids(data_dir: Path) -> list[int]:
 
 
 @dataclass
-class BuildKiller:
+class BuildKiller(InBackground):
     """Kills the night's dbt build (SIGKILL, as an OOM killer or a lost machine would) once it has built at
     least `after_marts` tables in marts__build: a build caught half way."""
 
@@ -132,18 +142,6 @@ class BuildKiller:
     warehouse_url: str
     after_marts: int = 3
     killed: list[tuple[int, int]] = field(default_factory=list)  # (pid, marts built when killed)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def __enter__(self) -> BuildKiller:
-        self._thread = threading.Thread(target=self._loop, name="build-killer", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        assert self._thread is not None
-        self._thread.join(timeout=60)
 
     def _built_marts(self) -> int:
         con = psycopg2.connect(self.warehouse_url)
