@@ -7,12 +7,12 @@ WITH naming AS (
     CROSS JOIN pub_redact_pattern AS p
     WHERE regexp_matches(k.name_key, p.key_pattern)
 ),
-hits AS (
+hits AS (  -- joins, not OR NOT EXISTS: PostgreSQL would run that per cell
     SELECT c.publication, c.month, c.text
     FROM pub_cells AS c
-    WHERE c.text IS NOT NULL
-      AND (c.text IN (SELECT original FROM naming)
-           OR NOT EXISTS (SELECT 1 FROM pub_text_keys AS k WHERE k.original = c.text))
+    LEFT JOIN pub_text_keys AS k ON k.original = c.text
+    LEFT JOIN naming AS n ON n.original = c.text
+    WHERE c.text IS NOT NULL AND (k.original IS NULL OR n.original IS NOT NULL)
 )
 SELECT p.publication, p.month, count(h.text) AS names_found,
        0 AS expected, count(h.text) AS actual, count(h.text) AS difference, count(h.text) = 0 AS ok

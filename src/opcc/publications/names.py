@@ -90,12 +90,16 @@ def _insert(con: SqlSession, table: str, rows: list[tuple[Any, ...]]) -> None:
 
 def key_texts(con: SqlSession, texts_sql: str) -> None:
     """Give every distinct text that `texts_sql` selects (one column, `original`) its key in pub_text_keys."""
-    fresh = (f"SELECT DISTINCT t.original FROM ({texts_sql}) AS t WHERE t.original IS NOT NULL AND NOT EXISTS "
-             "(SELECT 1 FROM pub_text_keys AS k WHERE k.original = t.original)")
-    con.execute(f"INSERT INTO pub_text_keys SELECT original, {ASCII_KEY_SQL.format(x='original')} "
-                f"FROM ({fresh}) AS f WHERE {IS_ASCII_SQL.format(x='original')}")
-    others = [text for (text,) in con.execute(fresh).fetchall()]  # what is left is not ASCII
-    _insert(con, "pub_text_keys", [(text, name_key(text)) for text in others])
+    con.execute(
+        f"INSERT INTO pub_text_keys SELECT original, CASE WHEN {IS_ASCII_SQL.format(x='original')} "
+        f"THEN {ASCII_KEY_SQL.format(x='original')} END FROM (SELECT DISTINCT t.original FROM ({texts_sql}) AS t "
+        "WHERE t.original IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM pub_text_keys AS k WHERE k.original = t.original)) AS fresh")
+    # The rest (not ASCII, a few names at most) are keyed here.
+    others = [text for (text,) in con.execute("SELECT original FROM pub_text_keys WHERE name_key IS NULL").fetchall()]
+    if others:
+        con.execute("DELETE FROM pub_text_keys WHERE name_key IS NULL")
+        _insert(con, "pub_text_keys", [(text, name_key(text)) for text in others])
 
 
 def prepare_redaction(con: SqlSession, publish_narrative: bool) -> None:
