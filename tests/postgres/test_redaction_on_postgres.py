@@ -10,15 +10,19 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import psycopg2
+import pytest
 from audit_fixture import baseline
 from duckdb_copy import copy_to_postgres
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from name_variants import any_marked_variant
 
+from opcc.audit.suites import load_checks
 from opcc.config import Settings
 from opcc.postgres.audit import PostgresChecks
-from opcc.publications import SPEND, generate, names, publications_dir
+from opcc.publications import SPEND, generate, names, prepare, publications_dir
 
 TODAY = dt.date(2026, 12, 1)
 # The issue's three spellings (NBSP and the thin space keyed in Python, two spaces in SQL), and a real supplier
@@ -68,3 +72,32 @@ def test_the_sql_key_of_ascii_text_is_the_python_key_on_postgres(pg_database: st
             assert session.execute(sql, [text, text]).fetchone() == (True, names.name_key(text)), text
     finally:
         session.close()
+
+
+@pytest.fixture
+def on_postgres(pg_database: str, tmp_path: Path) -> Settings:
+    raw_db, build_db = baseline()
+    copy_to_postgres(build_db, raw_db, pg_database, "")
+    return Settings(data_dir=tmp_path / "postgres", warehouse_url=pg_database)
+
+
+@given(any_marked_variant)
+@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_no_variant_of_a_marked_name_is_published_from_postgres(on_postgres: Settings,
+                                                                pair: tuple[str, str]) -> None:
+    """The property test of tests/publications/test_redaction.py on PostgreSQL: each generated variant as a
+    supplier is redacted, and the check there finds nothing left."""
+    with psycopg2.connect(on_postgres.warehouse_url) as con, con.cursor() as cur:
+        cur.execute("UPDATE marts.spend_transactions SET supplier = %s WHERE transaction_number = 'T1'", [pair[1]])
+    check = next(c for c in load_checks(on_postgres.expectations_dir / "publications")
+                 if c.check_id == "redaction.no_redacted_name_published")
+    session = PostgresChecks(on_postgres, "")
+    try:
+        prepare(session, on_postgres, TODAY)
+        cur = session.execute("SELECT transaction_number, beneficiary FROM pub_spend ORDER BY 1")
+        published = dict(cur.fetchall())
+        compared = session.compare(check)
+    finally:
+        session.close()
+    assert published["T1"] == names.REDACTED
+    assert compared.error is None and compared.failing == []

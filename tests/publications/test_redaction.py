@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import re
 import shutil
-import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,17 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from name_variants import MARKED, PAYEES, any_marked_variant
 
 from opcc import pipeline, publish
 from opcc.audit.runner import run_comparison
 from opcc.audit.suites import load_checks
-from opcc.config import FEEDS, PROJECT_ROOT, Settings
+from opcc.config import FEEDS, Settings
 from opcc.ingest import ingest_feed
 from opcc.publications import SPEND, csv_bytes, generate, names, prepare, publications_dir
 
-PAYEES = PROJECT_ROOT / "seeds" / "reference" / "payees.csv"
-MARKED = [row["payee_name"] for row in csv.DictReader(PAYEES.open(encoding="utf-8"))
-          if row["redact"] == "true" and row["payee_name"] != names.REDACTED]
 HEADER = "Body Name,Date,Transaction Number,Expense Type,Expense Area,Supplier Name,Amount £,Description\n"
 BODY = "Police and Crime Commissioner for Dorset"
 AREA = "OPCC Wellbeing Fund"
@@ -40,37 +37,6 @@ JUNE = HEADER + (
     f"{BODY},06/06/2019,R-4,Printing,{AREA},Redactive Publishing Ltd,880.00,\n"
     f"{BODY},07/06/2019,R-5,Counselling,{AREA},Victim Support,990.00,Sessions with Dr Helen\u200bMarsh\n"
 )
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
-SPACES = [" ", "  ", "\u00a0", "\u2009", "\u202f", "\u3000", "\t", " \u200b ", "\u200b", "", ". ", "-", " - "]
-
-
-def _full_width(ch: str) -> str:
-    return chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch
-
-
-@st.composite
-def variants(draw: st.DrawFn, name: str) -> str:
-    """`name` as a finance system might hold it: any case per letter, any spacing between words, full-width
-    or decomposed letters, invisible characters anywhere, spaces around."""
-    words = []
-    for word in name.split():
-        chars = []
-        for ch in word:
-            ch = ch.upper() if draw(st.booleans()) else ch.lower()
-            form = draw(st.sampled_from(["plain", "plain", "full-width", "decomposed"]))
-            ch = _full_width(ch) if form == "full-width" else unicodedata.normalize("NFD", ch) if form == "decomposed" \
-                else ch
-            if draw(st.integers(0, 5)) == 0:
-                ch += draw(st.sampled_from(INVISIBLE))
-            chars.append(ch)
-        words.append("".join(chars))
-    text = words[0]
-    for word in words[1:]:
-        text += draw(st.sampled_from(SPACES)) + word
-    return draw(st.sampled_from(["", " ", "\u200b", "\u00a0"])) + text + draw(st.sampled_from(["", " ", "\u200b"]))
-
-
-any_marked_variant = st.sampled_from(MARKED).flatmap(lambda name: st.tuples(st.just(name), variants(name)))
 
 
 # -- the canonical form ----------------------------------------------------------------------------------------

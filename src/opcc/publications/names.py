@@ -3,8 +3,10 @@
 A name's key is its text in Unicode NFKC, case folded, with every invisible character (zero-width spaces, soft
 hyphens, byte-order marks, ...) removed and every run of anything that is not a letter or a digit (any kind of
 space, tab, punctuation) made one space: `Dr  Helen\u00a0Marsh`, `DR. HELEN-MARSH` and `dr helen marsh` all
-have the key `dr helen marsh`. Letters and digits stay as they are, so two names that differ in a letter
-never meet.
+have the key `dr helen marsh`. Letters and digits stay as they are (no accent is dropped), so two names that
+differ in a letter never meet. Spacing does not count at all, since an invisible character can stand for a
+space: `Al Green` and `Algreen` meet, and the error, if any, is on the safe side (a name redacted, or a
+publication held back for a person to look at).
 
 - A name field (supplier, recipient, provider) is redacted when its key, spaces removed, equals a marked name's:
   `HelenMarsh`, `Helen\u200bMarsh` and `H e l e n Marsh` are the same letters, so the same person.
