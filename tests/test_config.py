@@ -60,6 +60,13 @@ def test_no_opcc_toml_gives_the_defaults(tmp_path: Path) -> None:
         ("recommissioning_window_months = -3",
          "recommissioning_window_months = -3: expected a whole number of months, more than 0"),
         ("keep_version = 7", "keep_version = 7: unknown setting (did you mean keep_versions?)"),
+        # Absurd integers (issue 22): refused at start-up, not carried into a night.
+        ("keep_versions = 99999999999999999999",
+         "keep_versions = 99999999999999999999: expected a whole number, at least 1 and at most 1000"),
+        ("keep_versions = 1001", "keep_versions = 1001: expected a whole number, at least 1 and at most 1000"),
+        ("recommissioning_window_months = 99999999999999999999",
+         "recommissioning_window_months = 99999999999999999999: expected a whole number of months, more than 0 and "
+         "at most 120"),
         ("over_allocation_tolerance = -0.05", "over_allocation_tolerance = -0.05: expected a number of 0 or more"),
         ('over_allocation_tolerance = "0.10"', "over_allocation_tolerance = '0.10': expected a number"),
         ("over_allocation_tolerance = nan", "over_allocation_tolerance = NaN: expected a number of 0 or more"),
@@ -127,7 +134,7 @@ def test_cli_with_a_bad_opcc_toml_exits_2_with_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
-        f"opcc: {data / 'opcc.toml'}: keep_versions = '7': expected a whole number, at least 1"]
+        f"opcc: {data / 'opcc.toml'}: keep_versions = '7': expected a whole number, at least 1 and at most 1000"]
     assert not (data / "landing").exists()  # nothing was done with the bad settings
 
 

@@ -111,3 +111,39 @@ def test_only_the_run_record_names_its_files() -> None:
                  and p.suffix in (".py", ".html", ".j2", ".sql", ".toml")
                  for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert offenders == []
+
+
+def test_dbt_colour_codes_reach_no_record_why_line_report_or_alert(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """dbt colours its console; the line a failed build leaves (issue 22: `[31mFAIL 1[0m`) is plain text in the
+    run record, `opcc run`'s why: line, the report and the alert."""
+    from opcc import cli
+
+    settings = Settings(data_dir=tmp_path / "data")
+    run_dir = pipeline.start(settings, "manual__colour", NIGHT)
+    coloured = ("dbt build failed (exit 1): \x1b[31mFAIL 1\x1b[0m not_null_int_budgets_resolved_fund_code | "
+                "Done. PASS=3 WARN=0 \x1b[31mERROR=1\x1b[0m")
+    run_record.write_dbt(Path(run_dir), run_record.DbtOutcome(ok=False, message=coloured, failed_nodes=[]))
+    plain = ("not published: the warehouse build failed: dbt build failed (exit 1): FAIL 1 "
+             "not_null_int_budgets_resolved_fund_code | Done. PASS=3 WARN=0 ERROR=1")
+    assert "\x1b" not in (Path(run_dir) / run_record.DBT_FILE).read_text(encoding="utf-8")
+    assert run_record.explain(run_record.read(Path(run_dir))).why == plain
+    assert cli._why_not_published(settings) == plain
+    html = Path(pipeline.report(settings, run_dir)).read_text(encoding="utf-8")
+    assert "\x1b" not in html and "[31m" not in html and "FAIL 1" in html
+    capsys.readouterr()
+    with pytest.raises(pipeline.StepFailed) as failed:
+        pipeline.finish(settings, run_dir)  # no alert_email: the alert is printed to the task's log
+    assert str(failed.value) == plain
+    assert "\x1b" not in capsys.readouterr().out
+
+
+def test_a_record_written_with_colour_codes_reads_plain(tmp_path: Path) -> None:
+    """A run folder an earlier version left, codes and all (their ESC already lost, as the issue shows them)."""
+    folder = tmp_path / "2019-06-04"
+    folder.mkdir()
+    (folder / run_record.DBT_FILE).write_text(
+        '{"ok": false, "message": "dbt build failed: [31mFAIL 1[0m x \\u001b[33mWARN 2\\u001b[0m", '
+        '"failed_nodes": []}', encoding="utf-8")
+    dbt = run_record.read_dbt(folder)
+    assert dbt is not None and dbt.message == "dbt build failed: FAIL 1 x WARN 2"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from opcc import run_record
+from opcc.cli_errors import fault_line
 from opcc.config import FEEDS, Settings, SettingsError, load_settings, offline_environment
 
 
@@ -98,6 +99,15 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
     """Publish an earlier warehouse version again."""
+    try:
+        return _rollback(settings, args)
+    except FileNotFoundError as exc:  # nothing kept to roll back to, or no version matching: one line, exit 1
+        nothing = str(exc).startswith("no earlier versions")
+        print(f"opcc rollback: {'nothing to roll back: ' if nothing else ''}{exc}", file=sys.stderr)
+        return 1
+
+
+def _rollback(settings: Settings, args: argparse.Namespace) -> int:
     from opcc.publish import list_versions, rollback
 
     if settings.on_postgres:  # versions are schemas there: marts__v<n>, ...
@@ -251,8 +261,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     os.environ["OPCC_DATA_DIR"] = str(settings.data_dir)
     os.environ.update(offline_environment())  # whatever the caller's shell says: no telemetry
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return args.func(settings, args)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        code: int = args.func(settings, args)
+    except Exception as exc:  # a full disk and other faults of the machine: one line saying what to do
+        line = fault_line(exc, settings.data_dir)
+        if line is None:
+            raise
+        print(f"opcc {args.command}: {line}", file=sys.stderr)
+        return 1
+    return code
 
 
 if __name__ == "__main__":

@@ -57,9 +57,11 @@ class Settings(BaseModel):
     rag_amber_underspend: Decimal = Field(
         Decimal("0.10"), ge=0, allow_inf_nan=False, description="a number of 0 or more, a fraction of the budget")
     # A contract is due for re-commissioning when it ends within this many months of the year's start.
-    recommissioning_window_months: int = Field(12, gt=0, description="a whole number of months, more than 0")
+    # Upper bounds keep an absurd number (99999999999999999999) from reaching date arithmetic or the disk.
+    recommissioning_window_months: int = Field(
+        12, gt=0, le=120, description="a whole number of months, more than 0 and at most 120")
     # How many published warehouse versions to keep for `opcc rollback`.
-    keep_versions: int = Field(7, ge=1, description="a whole number, at least 1")
+    keep_versions: int = Field(7, ge=1, le=1000, description="a whole number, at least 1 and at most 1000")
     # Column mappings for finance-system layouts the built-in aliases do not cover:
     # {feed: {canonical column: header in the file}}.
     mappings: dict[str, dict[str, str]] = Field(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opcc.config import PROJECT_ROOT, Settings, offline_environment
+from opcc.plain_text import plain
 
 # What a build's SQL, tests and docs follow from (dbt's own target/ and logs/ are outputs).
 PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests", "snapshots")
@@ -82,13 +83,14 @@ def run_dbt(settings: Settings, build_db: Path | str, *args: str, env: dict[str,
         command += ["--target", dbt_target(settings)]
     proc = subprocess.run(command, env=dbt_env(settings, build_db) | (env or {}), cwd=settings.dbt_project_dir,
                           capture_output=True, text=True)
+    stdout, stderr = plain(proc.stdout), plain(proc.stderr)
     # dbt writes its own log; keep the console output beside it for the run's log too.
-    sys.stdout.write(proc.stdout[-20000:])
-    sys.stderr.write(proc.stderr[-5000:])
+    sys.stdout.write(stdout[-20000:])
+    sys.stderr.write(stderr[-5000:])
     failed = _failed_nodes(settings.data_dir / "dbt" / "target" / "run_results.json")
     if proc.returncode == 0:
         return DbtResult(True, f"dbt {args[0]} passed", [])
-    tail = [line for line in proc.stdout.splitlines() if "ERROR" in line or "FAIL" in line][-5:]
+    tail = [line for line in stdout.splitlines() if "ERROR" in line or "FAIL" in line][-5:]
     message = f"dbt {args[0]} failed (exit {proc.returncode})" + (": " + " | ".join(tail) if tail else "")
     return DbtResult(False, message, failed)
 

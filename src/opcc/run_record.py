@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from opcc.config import FEEDS
+from opcc.plain_text import plain
 
 if TYPE_CHECKING:
     from opcc.ingest.loader import FileResult
@@ -96,14 +97,14 @@ def _write(path: Path, data: Any) -> None:
     """Write whole or not at all: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(plain(data), indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 
 def _read(path: Path) -> Any:
     """The file's JSON; None when it is missing or unreadable (a step that did not finish)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return plain(json.loads(path.read_text(encoding="utf-8")))  # a record written before codes were stripped
     except (OSError, json.JSONDecodeError):
         return None
 

@@ -308,16 +308,16 @@ def test_the_redaction_check_reads_the_narrative(published: Settings, tmp_path: 
 
     from opcc.audit.runner import run_comparison
     from opcc.audit.suites import load_checks
-    from opcc.publications import CANDIDATES_SQL, _params
+    from opcc.publications import names, prepare
 
     settings = _copy_published(published, tmp_path / "data", publish_narrative=True)
     check = next(c for c in load_checks(settings.expectations_dir / "publications")
                  if c.check_id == "redaction.no_redacted_name_published")
     with duckdb.connect(str(settings.warehouse_db), read_only=True) as con:
-        _params(con, settings, dt.date.today())
-        con.execute(CANDIDATES_SQL.read_text(encoding="utf-8"))
+        prepare(con, settings, dt.date.today())
         assert not run_comparison(con, check).failing
         con.execute("UPDATE pub_spend SET narrative = 'paid to Dr Helen Marsh' WHERE transaction_number = 'INV-5'")
+        names.key_published_cells(con)
         failing = run_comparison(con, check).failing
     assert [(r["publication"], r["month"], r["names_found"]) for r in failing] == [("spend-over-500", "2019-06", 1)]
 

@@ -1,28 +1,22 @@
-WITH cells AS (
-    SELECT 'spend-over-500' AS publication, month,
-           concat_ws(' | ', organisation, service_area, beneficiary, transaction_number, purpose, expense_type,
-                     narrative) AS text
-    FROM pub_spend
-    UNION ALL
-    SELECT 'contracts', month,
-           concat_ws(' | ', section, reference, purpose, commitment_type, organisation, supplier, contract_url)
-    FROM pub_contracts
-    UNION ALL
-    SELECT 'grants', month, concat_ws(' | ', programme, reference, recipient, recipient_org_id, purpose, conditions)
-    FROM pub_grants
-    UNION ALL
-    SELECT '360giving', month, concat_ws(' | ', id, title, description, recipient_org_id, recipient_name)
-    FROM pub_360
+-- Every published cell (pub_cells) is looked up by its key (opcc.publications.names: the same keys the redaction
+-- compared), and a name is found as names.key_pattern finds it: the marked name's letters as whole words, any
+-- spacing, case, Unicode form or invisible character. A cell with no key is counted too: unread is not clean.
+WITH naming AS (
+    SELECT k.original
+    FROM pub_text_keys AS k
+    CROSS JOIN pub_redact_pattern AS p
+    WHERE regexp_matches(k.name_key, p.key_pattern)
 ),
-hits AS (
-    SELECT c.publication, c.month, r.payee_key
-    FROM cells AS c
-    JOIN pub_redact AS r
-      ON r.payee_key <> 'redacted personal data' AND strpos(lower(c.text), r.payee_key) > 0
+hits AS (  -- joins, not OR NOT EXISTS: PostgreSQL would run that per cell
+    SELECT c.publication, c.month, c.text
+    FROM pub_cells AS c
+    LEFT JOIN pub_text_keys AS k ON k.original = c.text
+    LEFT JOIN naming AS n ON n.original = c.text
+    WHERE c.text IS NOT NULL AND (k.original IS NULL OR n.original IS NOT NULL)
 )
-SELECT p.publication, p.month, count(h.payee_key) AS names_found,
-       0 AS expected, count(h.payee_key) AS actual, count(h.payee_key) AS difference, count(h.payee_key) = 0 AS ok
-FROM (SELECT DISTINCT publication, month FROM cells) AS p
+SELECT p.publication, p.month, count(h.text) AS names_found,
+       0 AS expected, count(h.text) AS actual, count(h.text) AS difference, count(h.text) = 0 AS ok
+FROM (SELECT DISTINCT publication, month FROM pub_cells) AS p
 LEFT JOIN hits AS h ON h.publication = p.publication AND h.month = p.month
 GROUP BY p.publication, p.month
 ORDER BY ok, p.publication, p.month

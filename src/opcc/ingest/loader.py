@@ -203,6 +203,8 @@ def _commit(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: File
         result.file_id = file_ids()
         if result.status == "loaded":
             _load(con, feed, path, result, headerless, last_sheet)
+            if result.rows_received == 0 and not result.message:  # a header and nothing else (issue 22)
+                result.message = "header only: no data lines"
         _record(con, result)
         con.execute("COMMIT")
     except BaseException:

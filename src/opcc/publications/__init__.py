@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opcc.csv_safe import neutralise, safe_cell
+from opcc.publications import names
 
 if TYPE_CHECKING:
     from opcc.audit.runner import SqlSession
 
 CANDIDATES_SQL = Path(__file__).with_name("candidates.sql")
-REDACTED = "REDACTED PERSONAL DATA"
+REDACTED = names.REDACTED
 SPEND, GRANTS, CONTRACTS, GIVING = "spend-over-500", "grants", "contracts", "360giving"
 KINDS = (SPEND, GRANTS, CONTRACTS, GIVING)
 
@@ -104,6 +105,14 @@ def _params(con: SqlSession, settings: Any, today: dt.date) -> None:
         [first_open, today, settings.publisher_prefix, settings.funding_org_id, settings.funding_org_name,
          settings.funding_org_name, settings.police_force_area_code, settings.police_force_area_name,
          settings.publications_url, settings.grant_conditions, settings.publish_narrative])
+
+
+def prepare(con: SqlSession, settings: Any, today: dt.date) -> None:
+    """The candidate publications as temp tables, redacted, with every cell keyed for the redaction check."""
+    _params(con, settings, today)
+    names.prepare_redaction(con, settings.publish_narrative)
+    con.execute(CANDIDATES_SQL.read_text(encoding="utf-8"))
+    names.key_published_cells(con)
 
 
 def _rows(con: SqlSession, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -191,8 +200,7 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
     if con is None:
         return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
     try:
-        _params(con, settings, today)
-        con.execute(CANDIDATES_SQL.read_text(encoding="utf-8"))
+        prepare(con, settings, today)
         if views := views_sql(checks_dir):
             con.execute(views)
         compared = {c.check_id: con.compare(c) for c in checks}

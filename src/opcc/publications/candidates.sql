@@ -2,20 +2,13 @@
 -- connection the publication checks then run on. Parameters come from the temp table pub_params.
 -- Only complete months are published: month_start < pub_params.first_open_month.
 
--- Names that must never be published: reference.payees with redact = true (case and spacing ignored).
-CREATE TEMP TABLE pub_redact AS
-SELECT DISTINCT payee_name, lower(trim(payee_name)) AS payee_key
-FROM reference.payees
-WHERE redact AND trim(payee_name) <> '';
-
--- The same names as one pattern for free text (narrative): any case, any spacing; NULL when there is none.
-CREATE TEMP TABLE pub_redact_pattern AS
-SELECT '(?i)' || string_agg(
-    -- each regular-expression metacharacter escaped, each run of spaces any spacing (SQL for DuckDB and PostgreSQL)
-    regexp_replace(regexp_replace(trim(payee_name), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g'), '\s+', '\\s+', 'g'),
-    '|' ORDER BY length(payee_name) DESC) AS pattern
-FROM pub_redact
-WHERE payee_key <> 'redacted personal data';
+-- Redaction: names are compared by their keys (opcc.publications.names, which made pub_redact, the marked
+-- names; pub_text_keys, every name field's key; pub_narrative_redacted, each narrative naming someone, redacted).
+-- A field is redacted when its key has a marked name's letters, whatever the spacing, case or Unicode form.
+CREATE TEMP VIEW pub_redacted_texts AS
+SELECT k.original
+FROM pub_text_keys AS k
+JOIN pub_redact AS r ON r.compact_key = replace(k.name_key, ' ', '');
 
 -- Spend over £500 (para 3(g)): an item is a transaction (lines sharing body and transaction number; a line
 -- without one stands alone); every line of an item whose total exceeds £500 either way is published.
@@ -38,8 +31,8 @@ SELECT
     coalesce(l.body, (SELECT organisation FROM pub_params)) AS organisation,
     l.transaction_date AS effective_date,
     l.expense_area AS service_area,
-    CASE WHEN r.payee_key IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE l.supplier END AS beneficiary,
-    r.payee_key IS NOT NULL AS redacted,
+    CASE WHEN r.original IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE l.supplier END AS beneficiary,
+    r.original IS NOT NULL AS redacted,
     l.transaction_date AS payment_date,
     l.transaction_number,
     l.amount,
@@ -48,12 +41,12 @@ SELECT
     l.expense_type,
     -- Free text is published only when the setting publish_narrative says so, and never with a redacted name.
     CASE WHEN (SELECT publish_narrative FROM pub_params)
-         THEN coalesce(regexp_replace(l.narrative, p.pattern, 'REDACTED PERSONAL DATA', 'g'), l.narrative)
+         THEN coalesce(n.redacted, l.narrative)
     END AS narrative
 FROM lines AS l
 JOIN items AS i USING (item_key)
-CROSS JOIN pub_redact_pattern AS p
-LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(l.supplier))
+LEFT JOIN pub_narrative_redacted AS n ON n.original = l.narrative
+LEFT JOIN pub_redacted_texts AS r ON r.original = l.supplier
 WHERE abs(i.item_total) > 500
   AND l.month_start < (SELECT first_open_month FROM pub_params);
 
@@ -65,15 +58,15 @@ SELECT
     'Community Grant Scheme' AS programme,
     a.reference,
     a.award_date AS grant_date,
-    CASE WHEN r.payee_key IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE a.recipient END AS recipient,
-    r.payee_key IS NOT NULL AS redacted,
+    CASE WHEN r.original IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE a.recipient END AS recipient,
+    r.original IS NOT NULL AS redacted,
     a.recipient_org_id,
     coalesce(a.purpose, 'Community Grant Scheme award' || coalesce(': ' || p.pillar_name, '')) AS purpose,
     coalesce(a.conditions, (SELECT grant_conditions FROM pub_params)) AS conditions,
     a.amount
 FROM marts.community_grant_awards AS a
 LEFT JOIN reference.pillars AS p ON p.pillar_code = a.pillar_code
-LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(a.recipient))
+LEFT JOIN pub_redacted_texts AS r ON r.original = a.recipient
 WHERE a.month_start < (SELECT first_open_month FROM pub_params)
 UNION ALL
 SELECT
@@ -81,14 +74,14 @@ SELECT
     'Commissioning grant agreement' AS programme,
     c.commitment_id AS reference,
     c.start_date AS grant_date,
-    CASE WHEN r.payee_key IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE c.provider END AS recipient,
-    r.payee_key IS NOT NULL AS redacted,
+    CASE WHEN r.original IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE c.provider END AS recipient,
+    r.original IS NOT NULL AS redacted,
     NULL AS recipient_org_id,
     c.title AS purpose,
     coalesce(c.conditions, (SELECT grant_conditions FROM pub_params)) AS conditions,
     c.contract_value AS amount
 FROM marts.contracts_register AS c
-LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(c.provider))
+LEFT JOIN pub_redacted_texts AS r ON r.original = c.provider
 WHERE c.commitment_type = 'Grant Agreement' AND c.contract_value <> 0
   AND date_trunc('month', c.start_date) < (SELECT first_open_month FROM pub_params);
 
@@ -108,8 +101,8 @@ SELECT
     c.title AS purpose,
     c.commitment_type,
     coalesce(c.body_name, (SELECT organisation FROM pub_params)) AS organisation,
-    CASE WHEN r.payee_key IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE c.provider END AS supplier,
-    r.payee_key IS NOT NULL AS redacted,
+    CASE WHEN r.original IS NOT NULL THEN 'REDACTED PERSONAL DATA' ELSE c.provider END AS supplier,
+    r.original IS NOT NULL AS redacted,
     c.start_date,
     c.end_date,
     c.annual_value,
@@ -117,7 +110,7 @@ SELECT
     c.contract_url
 FROM pub_months AS m
 JOIN marts.contracts_register AS c ON c.start_date <= m.month_end AND c.end_date >= m.month_start
-LEFT JOIN pub_redact AS r ON r.payee_key = lower(trim(c.provider));
+LEFT JOIN pub_redacted_texts AS r ON r.original = c.provider;
 
 -- The Community Grant Scheme's awards as 360Giving grants (Data Standard 1.4), one row per grant.
 CREATE TEMP TABLE pub_360 AS
@@ -146,9 +139,26 @@ SELECT
     (SELECT data_source FROM pub_params) AS data_source
 FROM marts.community_grant_awards AS a
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM pub_redact WHERE payee_key = lower(trim(a.recipient)))
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM pub_redacted_texts AS r WHERE r.original = a.recipient)
                 THEN 'REDACTED PERSONAL DATA' ELSE a.recipient END AS recipient
 ) AS g
 LEFT JOIN reference.pillars AS pl ON pl.pillar_code = a.pillar_code
 LEFT JOIN marts.load_audit AS f ON f.file_id = a.file_id
 WHERE a.month_start < (SELECT first_open_month FROM pub_params);
+
+-- Every cell of every publication, for the check no_redacted_name_published (its keys: names.key_published_cells).
+CREATE TEMP VIEW pub_cells AS
+SELECT 'spend-over-500' AS publication, month,
+       unnest(ARRAY[organisation, service_area, beneficiary, transaction_number, purpose, expense_type,
+                    narrative]) AS text
+FROM pub_spend
+UNION ALL
+SELECT 'contracts', month,
+       unnest(ARRAY[section, reference, purpose, commitment_type, organisation, supplier, contract_url])
+FROM pub_contracts
+UNION ALL
+SELECT 'grants', month, unnest(ARRAY[programme, reference, recipient, recipient_org_id, purpose, conditions])
+FROM pub_grants
+UNION ALL
+SELECT '360giving', month, unnest(ARRAY[id, title, description, recipient_org_id, recipient_name])
+FROM pub_360;
