@@ -1,7 +1,8 @@
 """What BI opens: `warehouse.duckdb`, a symbolic link to the published version's own file, and nothing more.
 
-Each night's file is published under its own name, `published/warehouse-<version>.duckdb`, and the link
-is switched to it in one rename. Why not a file replaced by rename: DuckDB keeps one database per path per
+Each night's file is published under its own folder, `published/<version>/warehouse.duckdb`, and the link
+is switched to it in one rename. (The file keeps its name, which DuckDB makes the catalog's: BI sees
+`warehouse.marts` every night.) Why not a file replaced by rename: DuckDB keeps one database per path per
 process for as long as any connection to it is open, so a BI server whose queries overlap without pause
 would never reopen a file renamed over, and would serve last night for ever. DuckDB keys that cache on the
 path with links resolved: once the link is switched, the next connection opens the new file while the
@@ -14,17 +15,15 @@ even a BI connection set up carelessly sees nothing more than the marts and thei
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
 
 from opcc.config import Settings
 
-_PREFIX, _SUFFIX = "warehouse-", ".duckdb"
-
-
 def published_file(settings: Settings, version: str) -> Path:
-    return settings.published_dir / f"{_PREFIX}{version}{_SUFFIX}"
+    return settings.published_dir / version / settings.warehouse_db.name
 
 
 def linked_version(settings: Settings) -> str | None:
@@ -32,8 +31,7 @@ def linked_version(settings: Settings) -> str | None:
     warehouse published before the link)."""
     if not settings.warehouse_db.is_symlink():
         return None
-    name = Path(os.readlink(settings.warehouse_db)).name
-    return name.removeprefix(_PREFIX).removesuffix(_SUFFIX) if name.startswith(_PREFIX) else None
+    return Path(os.readlink(settings.warehouse_db)).parent.name or None
 
 
 def drop_unpublished(con: duckdb.DuckDBPyConnection, published_schemas: tuple[str, ...]) -> None:
@@ -57,12 +55,13 @@ def drop_unpublished(con: duckdb.DuckDBPyConnection, published_schemas: tuple[st
 
 
 def switch_to(settings: Settings, new_file: Path, version: str) -> None:
-    """Make `new_file` (whole, read-only, flushed) what BI opens: moved to its version's own name under
+    """Make `new_file` (whole, read-only, flushed) what BI opens: moved into its version's own folder under
     published/, then `warehouse.duckdb` switched to it by renaming a new link over it. A reader that
     opened the previous file keeps it; the next connection opens this one."""
     previous = linked_version(settings)
     target = published_file(settings, version)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _fsync(target.parent.parent)
     os.replace(new_file, target)  # a rollback to a version BI read before: the same bytes under the same name
     new_link = settings.warehouse_db.with_name(".warehouse.switch")
     new_link.unlink(missing_ok=True)
@@ -73,10 +72,9 @@ def switch_to(settings: Settings, new_file: Path, version: str) -> None:
     # Kept: this file and the one BI read until now (a reader that resolved the link an instant before the
     # switch still opens it). Older ones go (the kept versions are under versions/); a reader that has one
     # open keeps reading it, as an open file stays until it is closed.
-    keep = {target, published_file(settings, previous or version)}
-    for old in settings.published_dir.glob(f"{_PREFIX}*{_SUFFIX}"):
-        if old not in keep:
-            old.unlink(missing_ok=True)
+    for old in settings.published_dir.iterdir():
+        if old.name not in (version, previous):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

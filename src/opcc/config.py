@@ -176,7 +176,7 @@ class Settings(BaseModel):
 
     @property
     def published_dir(self) -> Path:
-        """Each published night's warehouse under its own name, `warehouse-<version>.duckdb`."""
+        """Each published night's warehouse in a folder of its own, `<version>/warehouse.duckdb`."""
         return self.data_dir / "published"
 
     @property
