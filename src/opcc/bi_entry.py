@@ -22,6 +22,7 @@ import duckdb
 
 from opcc.config import Settings
 
+
 def published_file(settings: Settings, version: str) -> Path:
     return settings.published_dir / version / settings.warehouse_db.name
 

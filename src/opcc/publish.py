@@ -99,8 +99,12 @@ def _version_of(version_file: Path) -> str:
 
 
 def published_version(settings: Settings) -> str | None:
-    """The version BI reads now: the one whose file under versions/ is warehouse.duckdb itself
-    (None before the first publish, or for a warehouse published before versions were kept so)."""
+    """The version BI reads now: the one warehouse.duckdb links to, or whose file under versions/ is
+    warehouse.duckdb itself (None before the first publish, or for a warehouse published before versions
+    were kept so)."""
+    linked = bi_entry.linked_version(settings)
+    if linked is not None:
+        return linked
     if not settings.warehouse_db.exists():
         return None
     published = settings.warehouse_db.stat()
