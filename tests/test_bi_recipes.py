@@ -182,4 +182,16 @@ def test_the_metabase_init_sql_reads_the_published_parquet_and_nothing_else(data
     run = engine_select(engine)
     assert run("SELECT committed FROM fund_position") == [(Decimal("810000.00"),)]
     assert_refused_everything(run, data)
+    first, second = engine.connect(), engine.connect()  # both pooled connections, opened on this night
+
+    s = Settings(data_dir=data)  # the next night publishes: the restriction does not hold the pool on the last
+    build = s.builds_dir / "next.duckdb"
+    con = duckdb.connect(str(build))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.fund_position AS SELECT 'CSF' AS fund_code, 820000.00::DECIMAL(18,2) AS committed")
+    con.close()
+    publish.publish(s, build)
+    for pooled in (first, second):
+        assert pooled.execute(text("SELECT committed FROM fund_position")).fetchall() == [(Decimal("820000.00"),)]
+        pooled.close()
     engine.dispose()
