@@ -113,11 +113,11 @@ def test_a_never_idle_reader_sees_the_new_night_within_a_minute_and_never_a_mix(
         publish.publish(s, night_build(s, 2))
         published = time.time()
         first_new = _wait_for(out, 2, published, reader, within=60)
-        time.sleep(1.0)  # and it stays on it
+        time.sleep(3.0)  # and it stays on it
         publish.rollback(s)  # `opcc rollback` switches the link the same way
         rolled_back = time.time()
         first_old = _wait_for(out, 1, rolled_back, reader, within=60)
-        time.sleep(1.0)
+        time.sleep(3.0)
     finally:
         stop.touch()
         reader.wait(timeout=60)
@@ -127,10 +127,10 @@ def test_a_never_idle_reader_sees_the_new_night_within_a_minute_and_never_a_mix(
     mixed = [(t, sorted(set(values))) for t, values in reads if len(values) != 52 or len(set(values)) != 1]
     assert mixed == []
     assert first_new - published < 60 and first_old - rolled_back < 60
-    # Once one query has read the new night, a query begun after the connections then open are closed
-    # (one query each, well under half a second) reads it too.
-    assert {v[0] for t, v in reads if first_new + 0.5 < t < rolled_back} == {2}
-    assert {v[0] for t, v in reads if t > first_old + 0.5} == {1}
+    # Once one query has read the new night, every query on a connection opened after it reads it too: the
+    # connections open then serve one more query each (milliseconds; 2 s allowed on a busy machine).
+    assert {v[0] for t, v in reads if first_new + 2 < t < rolled_back} == {2}
+    assert {v[0] for t, v in reads if t > first_old + 2} == {1}
 
 
 def test_the_link_is_switched_in_one_rename_and_old_files_go_once_no_reader_needs_them(tmp_path: Path) -> None:
