@@ -192,7 +192,7 @@ def test_a_data_dir_from_before_versioned_parquet_moves_over_and_its_warehouse_c
     assert warehouse_night(s) == parquet_night(s) == 1
 
 
-# -- BI servers: a long-running process whose connections to warehouse.duckdb are pooled -------------------
+# -- BI servers: a long-running process whose connections to warehouse.duckdb may be pooled ---------------
 
 def test_the_recommended_bi_engine_sees_the_new_night_at_once_and_never_a_mix(tmp_path: Path) -> None:
     """README: duckdb-engine, read-only, poolclass=NullPool (Superset's default for queries)."""
@@ -237,25 +237,29 @@ def test_the_recommended_bi_engine_sees_the_new_night_at_once_and_never_a_mix(tm
     assert later == {4}
 
 
-def test_a_pool_holding_connections_open_serves_last_night_however_short_its_recycle(tmp_path: Path) -> None:
-    """Why the README says NullPool: DuckDB gives a process one database per path while any connection to
-    it is open, so a pooled connection recycled beside another open one reopens last night's file."""
+def test_a_pooled_connection_keeps_its_night_until_the_pool_recycles_it(tmp_path: Path) -> None:
+    """Why the README still says NullPool: a pooled connection stays on the night it opened until the pool
+    recycles it, so two pooled connections may serve two nights for up to `pool_recycle`. Once recycled it
+    opens the night `warehouse.duckdb` links to then, even beside another connection still open on the old
+    one (DuckDB caches a database per path with links resolved: see opcc.bi_entry)."""
     s = Settings(data_dir=tmp_path)
     publish.publish(s, night_build(s, 1), FINGERPRINT)
     engine = create_engine(f"duckdb:///{s.warehouse_db}", connect_args={"read_only": True},
                            poolclass=QueuePool, pool_size=2, pool_recycle=1, pool_pre_ping=True)
-    first, second = engine.connect(), engine.connect()  # two pooled connections
-    first.close()
+    held, second = engine.connect(), engine.connect()  # two pooled connections; one stays in use throughout
     second.close()
     publish.publish(s, night_build(s, 2), FINGERPRINT)
+    with engine.connect() as con:  # the idle one, not yet recycled: last night
+        assert con.execute(text("SELECT sum(committed) FROM marts.fund_position")).scalar() == 1
     time.sleep(1.5)  # past the recycle
     seen = set()
     for _ in range(4):
         with engine.connect() as con:
             seen.add(int(con.execute(text("SELECT sum(committed) FROM marts.fund_position")).scalar()))
-        time.sleep(0.4)
+    assert held.execute(text("SELECT sum(committed) FROM marts.fund_position")).scalar() == 1
+    held.close()
     engine.dispose()
-    assert seen == {1}
+    assert seen == {2}
 
 
 def test_pooled_connections_over_the_parquet_see_the_new_night_at_once(tmp_path: Path) -> None:

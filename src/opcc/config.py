@@ -173,7 +173,13 @@ class Settings(BaseModel):
 
     @property
     def warehouse_db(self) -> Path:
+        """What BI opens: a link to the published version's file in published_dir (opcc.bi_entry)."""
         return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        """Each published night's warehouse in a folder of its own, `<version>/warehouse.duckdb`."""
+        return self.data_dir / "published"
 
     @property
     def versions_dir(self) -> Path:

@@ -1,12 +1,12 @@
 """Write-audit-publish: build aside, then publish the warehouse and its Parquet as one version.
 
 A version is a warehouse file, `versions/warehouse-<version>.duckdb`, and its marts as Parquet,
-`marts-versions/<version>/`. BI opens two fixed paths, each replaced by one rename:
-`warehouse.duckdb` (the published version's file, hard-linked) and `marts` (a symbolic link to the
-published version's folder). The two renames follow each other with no work between; should a crash
-fall between them, `repair_published` points `marts` at the warehouse's version again. A reader that
-opened the old file keeps reading it (the rename does not touch its inode); a new connection sees the
-new one. The last `keep_versions` earlier versions stay, both halves, for `opcc rollback`.
+`marts-versions/<version>/`. BI opens two fixed paths, each a symbolic link switched by one rename:
+`warehouse.duckdb` (to the published version's file under published/, see opcc.bi_entry) and `marts`
+(to the published version's folder). The two renames follow each other with no work between; should a
+crash fall between them, `repair_published` points `marts` at the warehouse's version again. A reader
+that opened the old file keeps reading it; a new connection sees the new one. The last `keep_versions`
+earlier versions stay, both halves, for `opcc rollback`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from opcc import bi_entry
 from opcc.config import Settings, duckdb_config
 
 # Schemas BI reads. Staging and intermediate views point at the raw database, which BI never opens.
@@ -70,15 +71,11 @@ def mart_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def finalise_build(settings: Settings, build_db: Path) -> None:
-    """Drop the views over raw, and checkpoint so the file stands alone (no write-ahead log)."""
+    """Drop the views over raw and all else BI does not read, and checkpoint so the file stands alone
+    (no write-ahead log)."""
     con = duckdb.connect(str(build_db), config=duckdb_config(settings))
     try:
-        views = con.execute(
-            """SELECT schema_name, view_name FROM duckdb_views()
-               WHERE NOT internal AND database_name = current_database()
-                 AND schema_name NOT IN ('marts', 'reference', 'snapshots')""").fetchall()
-        for schema, view in views:
-            con.execute(f'DROP VIEW "{schema}"."{view}"')
+        bi_entry.drop_unpublished(con, PUBLISHED_SCHEMAS)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -102,8 +99,12 @@ def _version_of(version_file: Path) -> str:
 
 
 def published_version(settings: Settings) -> str | None:
-    """The version BI reads now: the one whose file under versions/ is warehouse.duckdb itself
-    (None before the first publish, or for a warehouse published before versions were kept so)."""
+    """The version BI reads now: the one warehouse.duckdb links to, or whose file under versions/ is
+    warehouse.duckdb itself (None before the first publish, or for a warehouse published before versions
+    were kept so)."""
+    linked = bi_entry.linked_version(settings)
+    if linked is not None:
+        return linked
     if not settings.warehouse_db.exists():
         return None
     published = settings.warehouse_db.stat()
@@ -205,7 +206,7 @@ def _swap_in(settings: Settings, new_file: Path, version: str, fingerprint: str 
         os.link(new_file, _version_file(settings, version))
     info = _published_record(settings)
     info.unlink(missing_ok=True)  # never describe the new file with the old one's record
-    os.replace(new_file, warehouse)
+    bi_entry.switch_to(settings, new_file, version)
     _point_marts_at(settings, version)
     _fsync(warehouse.parent)
     info.write_text(json.dumps({"version": version, "project_fingerprint": fingerprint,
