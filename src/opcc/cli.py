@@ -24,7 +24,40 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
                 shutil.copy2(path, dst / path.name)
                 copied += 1
     print(f"demo: {copied} extracts copied into {settings.landing_dir}")
+    from opcc.datadir import lay_demo
+
+    for line in lay_demo(settings):  # the demo's reference and settings, where the data directory has none
+        print(line)
     return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Make a data directory: opcc.toml (every setting, commented), its reference data (blank, or the demo's with
+    --demo) and the landing folders. Nothing that exists is overwritten."""
+    from opcc.datadir import init
+
+    for line in init(args.dir, args.demo):
+        print(line)
+    return 0
+
+
+def cmd_check_reference(settings: Settings, args: argparse.Namespace) -> int:
+    """Check the data directory's reference data: one line per problem, naming file, row, column, value and what
+    was expected; exit 1 when there is any."""
+    from opcc import reference
+
+    checked = reference.check(settings)
+    for name in checked.ignored:
+        print(f"ignored: {name} (not a reference table)")
+    for problem in checked.problems:
+        print(problem)
+    if checked.ok:
+        rows = sum(len(r) for r in checked.tables.values())
+        print(f"reference data OK: {len(checked.tables)} tables, {rows} rows in {checked.folder}")
+        return 0
+    print(f"{len(checked.problems)} problem(s) in {checked.folder}: a night with this reference publishes nothing",
+          file=sys.stderr)
+    return 1
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -194,6 +227,13 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(func=cmd_demo)
 
+    init = sub.add_parser("init", help=cmd_init.__doc__)
+    init.add_argument("dir", type=Path, help="the data directory to make (then export OPCC_DATA_DIR=DIR)")
+    init.add_argument("--demo", action="store_true", help="start from the demo's reference data and settings")
+    init.set_defaults(func=cmd_init)
+
+    sub.add_parser("check-reference", help=cmd_check_reference.__doc__).set_defaults(func=cmd_check_reference)
+
     run = sub.add_parser("run", help=cmd_run.__doc__)
     run.add_argument("--use-executor", action="store_true",
                      help="run tasks through the LocalExecutor as the scheduler would")
@@ -244,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     cl.set_defaults(func=cmd_cluster)
 
     args = parser.parse_args(argv)
+    if args.command == "init":  # its directory is the one to make: no settings to read yet
+        return cmd_init(args)
     try:
         settings = load_settings(args.data_dir)
     except SettingsError as exc:  # a mistake in opcc.toml: one line saying what to fix, not a traceback
