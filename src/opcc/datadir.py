@@ -54,9 +54,10 @@ def settings_toml(values: dict[str, Any] | None = None) -> str:
             example = (field.examples or [""])[0]
             lines.append(f"# {name} = {toml_value(example)}")
         lines.append("")
-    lines += ["# Column mappings for a finance system's own headers (`opcc inspect FILE --feed NAME` prints these",
-              "# lines for a file it does not recognise): [mappings.<feed>], then column = \"header in the file\".",
-              f"# Feeds: {', '.join(FEEDS)}.", "# [mappings.transactions]", '# amount = "Value GBP"', ""]
+    # Last: a TOML table holds every line after it.
+    lines += [f"# mappings: a finance system's own headers, {Settings.model_fields['mappings'].description} "
+              "(`opcc inspect FILE --feed NAME` prints them for a file it does not recognise); feeds: "
+              f"{', '.join(FEEDS)}", "# [mappings.transactions]", '# amount = "Value GBP"', ""]
     return "\n".join(lines)
 
 

@@ -46,7 +46,7 @@ def _key_text(name: str, row: dict[str, str | None]) -> str:
 def changes(before: Snapshot, after: Snapshot) -> list[dict[str, Any]]:
     """Per table whose rows differ: the keys of the rows added and removed, and of those changed with the columns
     and values before and after."""
-    out = []
+    out: list[dict[str, Any]] = []
     for name in dict.fromkeys([*before, *after]):
         old = {_key_text(name, r): r for r in before.get(name, [])}
         new = {_key_text(name, r): r for r in after.get(name, [])}
