@@ -137,13 +137,13 @@ def _listed(values: list[str], most: int = 12) -> str:
     return ", ".join(shown) + (f" (and {len(values) - most} more)" if len(values) > most else "") if shown else "none"
 
 
-def check_folder(folder: Path) -> Checked:
+def check_folder(folder: Path, contract: dict[str, Table] = CONTRACT) -> Checked:
     """Read and check every table of the contract in `folder`."""
-    found = read_folder(folder)
+    found = read_folder(folder, contract)
     checked = Checked(folder, problems=list(found.problems), ignored=list(found.ignored))
-    for table in CONTRACT.values():
+    for table in contract.values():
         _typed(checked, found, table)
-    for table in CONTRACT.values():
+    for table in contract.values():
         if table.name in checked.tables:
             _keys(checked, table)
             _references(checked, table)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -92,8 +93,8 @@ def _decode(path: Path) -> str:
     return data.decode("latin-1")
 
 
-def read_folder(folder: Path) -> Found:
-    """Every table the folder holds, as text cells."""
+def read_folder(folder: Path, contract: Mapping[str, object] = CONTRACT) -> Found:
+    """Every table of `contract` the folder holds, as text cells."""
     found = Found()
     if not folder.is_dir():
         return found
@@ -103,7 +104,7 @@ def read_folder(folder: Path) -> Found:
         suffix = path.suffix.lower()
         if suffix == ".csv":
             table = column_key(path.stem)
-            if table not in CONTRACT:
+            if table not in contract:
                 found.ignored.append(path.name)
                 continue
             try:
@@ -113,13 +114,13 @@ def read_folder(folder: Path) -> Found:
                 continue
             _add(found, Sheet(table, path.name, *_rows(records)))
         elif suffix in (".xlsx", ".xlsm"):
-            _read_workbook(found, path)
+            _read_workbook(found, path, contract)
         else:
             found.ignored.append(path.name)
     return found
 
 
-def _read_workbook(found: Found, path: Path) -> None:
+def _read_workbook(found: Found, path: Path, contract: Mapping[str, object]) -> None:
     import openpyxl
 
     try:
@@ -130,7 +131,7 @@ def _read_workbook(found: Found, path: Path) -> None:
     try:
         for ws in book.worksheets:
             table = column_key(ws.title)
-            if table not in CONTRACT:
+            if table not in contract:
                 found.ignored.append(f"{path.name}, sheet {ws.title}")
                 continue
             records = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
