@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from opcc.cli import main
-from opcc.config import PER_OPCC, FEEDS, Settings, load_settings
+from opcc.config import FEEDS, PER_OPCC, Settings, load_settings
 from opcc.datadir import DEMO_REFERENCE, demo_values, settings_toml
 from opcc.reference.contract import CONTRACT
 
