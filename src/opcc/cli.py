@@ -36,7 +36,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     --demo) and the landing folders. Nothing that exists is overwritten."""
     from opcc.datadir import init
 
-    for line in init(args.dir, args.demo):
+    try:
+        done = init(args.dir, args.demo)
+    except SettingsError as exc:  # an opcc.toml kept from before, with a mistake in it
+        print(f"opcc: {exc}", file=sys.stderr)
+        return 2
+    for line in done:
         print(line)
     return 0
 
