@@ -60,3 +60,17 @@ def test_a_passing_reference_is_seeded_and_its_version_recorded_and_shown(tmp_pa
     html = write_report(settings, Path(second), None).read_text(encoding="utf-8")
     assert "Reference data CHANGED since the last night" in html
     assert "funds: 1 row changed (WELL: funding_source_code &#39;PCC&#39; -&gt; &#39;RESERVES&#39;)" in html
+
+
+def test_a_reference_edited_after_the_nights_check_is_not_built(tmp_path: Path) -> None:
+    """The run record names the version the night used: a reference saved again between the check and the build
+    stops the build rather than building figures on a version nobody checked or recorded."""
+    settings = demo_settings(tmp_path / "data")
+    shutil.copytree(DEMO_REFERENCE, settings.reference_dir)
+    run_dir = pipeline.start(settings, "manual__edited", dt.datetime(2026, 12, 7, 2, tzinfo=dt.UTC))
+    pipeline.check_reference(settings, run_dir)
+    with (settings.reference_dir / "payees.csv").open("a", encoding="utf-8") as fh:
+        fh.write("Jane Example,individual,,true,\n")
+    with pytest.raises(pipeline.StepFailed, match="the reference data changed after this night's check"):
+        pipeline.build(settings, run_dir)
+    assert run_record.read_dbt(Path(run_dir)) is None

@@ -87,9 +87,16 @@ def build(settings: Settings, run_dir: str) -> str:
     if record.reference_failed:  # the night's first check found problems: build nothing
         raise StepFailed(run_record.explain(record).why)
     try:
-        prepare(settings)  # what the check wrote, again: the fingerprint below follows the seeded reference
+        checked = prepare(settings)  # what the check wrote, again: the fingerprint below follows the seeded reference
     except ReferenceInvalid as exc:
         raise StepFailed(str(exc)) from None
+    if record.reference is not None:  # the night records the version it used: it must be the one built
+        from opcc.reference.history import snapshot, version_of
+
+        now = version_of(snapshot(checked))
+        if now != record.reference.get("version"):
+            raise StepFailed(f"the reference data changed after this night's check (version "
+                             f"{record.reference.get('version')}, now {now}): run the night again")
     build_db: Path | str
     fingerprint = project_fingerprint(settings)
     if settings.on_postgres:
