@@ -156,3 +156,8 @@ def test_an_excel_csv_in_windows_1252_reads(folder: Path) -> None:
     checked = check_folder(folder)
     assert checked.problems == []
     assert checked.tables["funds"][3].values["fund_name"] == "Victims Fund – CSA Element"
+
+
+def test_an_excel_error_in_the_first_cell_is_read_not_skipped_as_a_comment(folder: Path) -> None:
+    append(folder, "cost_centres.csv", "#N/A,CSF")
+    assert check_folder(folder).tables["cost_centres"][-1].values == {"expense_area": "#N/A", "fund_code": "CSF"}

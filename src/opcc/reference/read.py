@@ -2,7 +2,7 @@
 one `.xlsx` workbook with a sheet per table (both at once too, a table in one place only).
 
 Cells come back as text exactly as a CSV holds them (workbook dates ISO, numbers without float noise), with the
-row number Excel shows (the header is row 1). A row whose first cell starts with `#` is a comment (the templates'
+row number Excel shows (the header is row 1). A row whose first cell starts with `# ` is a comment (the templates'
 example rows); empty rows are skipped. Nothing is interpreted here: `checks.py` types and checks the cells.
 """
 
@@ -73,7 +73,7 @@ def _rows(records: list[list[str]]) -> tuple[list[str], list[Row]]:
     rows: list[Row] = []
     for number, record in enumerate(records, start=1):
         cells = [c.strip() for c in record]
-        if not any(cells) or cells[0].startswith("#"):
+        if not any(cells) or cells[0] == "#" or cells[0].startswith("# "):  # '#N/A' is Excel's, not a comment
             continue
         if not header:
             header = [column_key(c) for c in cells]
