@@ -57,8 +57,15 @@ def cmd_check_reference(settings: Settings, args: argparse.Namespace) -> int:
     for problem in checked.problems:
         print(problem)
     if checked.ok:
+        from opcc.reference import history
+
         rows = sum(len(r) for r in checked.tables.values())
         print(f"reference data OK: {len(checked.tables)} tables, {rows} rows in {checked.folder}")
+        seen = history.compare(settings.reference_history_dir, checked)
+        if seen["previous"] is not None and seen["changed"]:  # what the next night will record as changed
+            print(f"changed since the version in use ({seen['previous']}):")
+            for change in seen["changes"]:
+                print(f"  {history.describe_change(change)}")
         return 0
     print(f"{len(checked.problems)} problem(s) in {checked.folder}: a night with this reference publishes nothing",
           file=sys.stderr)

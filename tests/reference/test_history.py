@@ -7,6 +7,10 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
+
+from opcc.cli import main
+from opcc.config import load_settings
 from opcc.datadir import DEMO_REFERENCE
 from opcc.reference import history
 from opcc.reference.checks import check_folder
@@ -62,3 +66,21 @@ def test_a_failing_reference_is_compared_but_never_becomes_the_version_in_use(tm
     assert seen["changed"] and seen["since"] is None
     assert [history.describe_change(c) for c in seen["changes"]] == ["cost_centres: 1 row added (OPCC Youth)"]
     assert [e["version"] for e in history.log(kept)] == [good["version"]]
+
+
+def test_check_reference_says_what_changed_since_the_version_in_use(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    assert main(["init", "--demo", str(data)]) == 0
+    settings = load_settings(data)
+    history.record(settings.reference_history_dir, check_folder(settings.reference_dir), "2026-12-01", NIGHT_1)
+    text = (settings.reference_dir / "cost_centres.csv").read_text(encoding="utf-8")
+    (settings.reference_dir / "cost_centres.csv").write_text(text.replace("OPCC Wellbeing Fund,WELL",
+                                                                          "OPCC Wellbeing Fund,CSF"))
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "check-reference"]) == 0
+    version = history.log(settings.reference_history_dir)[-1]["version"]
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        f"changed since the version in use ({version}):",
+        "  cost_centres: 1 row changed (OPCC Wellbeing Fund: fund_code 'WELL' -> 'CSF')"]
+    assert len(history.log(settings.reference_history_dir)) == 1  # checking records nothing

@@ -76,9 +76,8 @@ def describe_change(change: dict[str, Any]) -> str:
     return f"{change['table']}: " + "; ".join(parts)
 
 
-def record(history_dir: Path, checked: Checked, run: str, now: dt.datetime | None = None) -> dict[str, Any]:
-    """This night's reference version against the last night's. A reference that passed its checks becomes the
-    version in use (kept, and logged when it changed); one that failed is compared but never logged."""
+def compare(history_dir: Path, checked: Checked) -> dict[str, Any]:
+    """The reference's version against the version in use (the last night's), recording nothing."""
     tables = snapshot(checked)
     version = version_of(tables)
     entries = log(history_dir)
@@ -88,17 +87,24 @@ def record(history_dir: Path, checked: Checked, run: str, now: dt.datetime | Non
         kept = history_dir / f"{last['version']}.json"
         previous = json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else {}
     changed = last is None or last["version"] != version
-    since = last["since"] if last is not None and not changed else None
-    if checked.ok and changed:
-        since = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+    return {"version": version, "since": last["since"] if last is not None and not changed else None,
+            "previous": last["version"] if last else None, "changed": changed,
+            "changes": changes(previous, tables) if last is not None else []}
+
+
+def record(history_dir: Path, checked: Checked, run: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """This night's reference version against the last night's. A reference that passed its checks becomes the
+    version in use (kept, and logged when it changed); one that failed is compared but never logged."""
+    seen = compare(history_dir, checked)
+    if checked.ok and seen["changed"]:
+        seen["since"] = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         history_dir.mkdir(parents=True, exist_ok=True)
-        kept = history_dir / f"{version}.json"
+        kept = history_dir / f"{seen['version']}.json"
         if not kept.exists():
-            kept.write_text(json.dumps(tables, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            kept.write_text(json.dumps(snapshot(checked), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         with (history_dir / LOG_FILE).open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"version": version, "since": since, "run": run}) + "\n")
-    return {"version": version, "since": since, "previous": last["version"] if last else None,
-            "changed": changed, "changes": changes(previous, tables) if last is not None else []}
+            fh.write(json.dumps({"version": seen["version"], "since": seen["since"], "run": run}) + "\n")
+    return seen
 
 
 def used_by(history_dir: Path, version: str) -> dict[str, Any] | None:
