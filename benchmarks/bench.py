@@ -373,7 +373,11 @@ class Bench:
         shutil.rmtree(data, ignore_errors=True)
 
     def _land(self, source: Path, data: Path) -> int:
-        """Put synth extracts in landing/<feed>/ (hard links where possible: landing is moved, not copied)."""
+        """Put synth extracts in landing/<feed>/ (hard links where possible: landing is moved, not copied), and the
+        demo's reference data they are made on into the data directory."""
+        from opcc.datadir import copy_demo_reference
+
+        copy_demo_reference(data / "reference")
         count = 0
         for feed_dir in sorted(p for p in source.iterdir() if p.is_dir()):
             target = data / "landing" / feed_dir.name

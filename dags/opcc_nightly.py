@@ -1,4 +1,5 @@
-"""Nightly commissioning finance run: ingest each feed, dbt build, GX audit, publish, report.
+"""Nightly commissioning finance run: check the reference data, ingest each feed, dbt build, GX audit, publish,
+report.
 
 Only wiring here: each task calls one step in `opcc.pipeline`, which imports what it needs when
 it runs, so parsing this file stays fast.
@@ -72,6 +73,13 @@ def opcc_nightly():
     def start(**context) -> str:
         return steps().start(settings(), context["run_id"], context["dag_run"].run_after)
 
+    # The reference data (funds, cost centres, ...) is checked before anything uses it; when it fails, the build
+    # refuses (it reads the record), so nothing is published and the report says which file and row to fix.
+    @task(retries=0)
+    @fail_fast
+    def check_reference(run_dir: str) -> str:
+        return steps().check_reference(settings(), run_dir)
+
     # all_done: a feed whose task failed does not stop the next feed, nor the night (bad files and
     # lines are set aside inside the task; this is for the rest, a full disk say).
     # The writers of the warehouse (raw, the build, the published version) share the pool's one slot: whichever
@@ -116,14 +124,16 @@ def opcc_nightly():
         steps().finish(settings(), run_dir)
 
     run_dir = start()
+    reference_checked = check_reference(run_dir)
     # On DuckDB one feed at a time (raw.duckdb has one writer), each whatever happened to the one before; on
     # PostgreSQL all at once. The build runs once every feed is done either way.
     ingests = [ingest.override(task_id=f"ingest_{feed}")(feed, run_dir) for feed in FEEDS]
     build_db = build(run_dir)
     if PARALLEL_INGEST:
+        reference_checked >> ingests
         ingests >> build_db
     else:
-        chain(*ingests, build_db)
+        chain(reference_checked, *ingests, build_db)
     documented = docs(build_db, run_dir)
     checked = audit(build_db, run_dir)
     published = publish(build_db, run_dir)

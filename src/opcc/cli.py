@@ -25,7 +25,52 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
                 shutil.copy2(path, dst / path.name)
                 copied += 1
     print(f"demo: {copied} extracts copied into {settings.landing_dir}")
+    from opcc.datadir import lay_demo
+
+    for line in lay_demo(settings):  # the demo's reference and settings, where the data directory has none
+        print(line)
     return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Make a data directory: opcc.toml (every setting, commented), its reference data (blank, or the demo's with
+    --demo) and the landing folders. Nothing that exists is overwritten."""
+    from opcc.datadir import init
+
+    try:
+        done = init(args.dir, args.demo)
+    except SettingsError as exc:  # an opcc.toml kept from before, with a mistake in it
+        print(f"opcc: {exc}", file=sys.stderr)
+        return 2
+    for line in done:
+        print(line)
+    return 0
+
+
+def cmd_check_reference(settings: Settings, args: argparse.Namespace) -> int:
+    """Check the data directory's reference data: one line per problem, naming file, row, column, value and what
+    was expected; exit 1 when there is any."""
+    from opcc import reference
+
+    checked = reference.check(settings)
+    for name in checked.ignored:
+        print(f"ignored: {name} (not a reference table)")
+    for problem in checked.problems:
+        print(problem)
+    if checked.ok:
+        from opcc.reference import history
+
+        rows = sum(len(r) for r in checked.tables.values())
+        print(f"reference data OK: {len(checked.tables)} tables, {rows} rows in {checked.folder}")
+        seen = history.compare(settings.reference_history_dir, checked)
+        if seen["previous"] is not None and seen["changed"]:  # what the next night will record as changed
+            print(f"changed since the version in use ({seen['previous']}):")
+            for change in seen["changes"]:
+                print(f"  {history.describe_change(change)}")
+        return 0
+    print(f"{len(checked.problems)} problem(s) in {checked.folder}: a night with this reference publishes nothing",
+          file=sys.stderr)
+    return 1
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -204,6 +249,13 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(func=cmd_demo)
 
+    init = sub.add_parser("init", help=cmd_init.__doc__)
+    init.add_argument("dir", type=Path, help="the data directory to make (then export OPCC_DATA_DIR=DIR)")
+    init.add_argument("--demo", action="store_true", help="start from the demo's reference data and settings")
+    init.set_defaults(func=cmd_init)
+
+    sub.add_parser("check-reference", help=cmd_check_reference.__doc__).set_defaults(func=cmd_check_reference)
+
     run = sub.add_parser("run", help=cmd_run.__doc__)
     run.add_argument("--use-executor", action="store_true",
                      help="run tasks through the LocalExecutor as the scheduler would")
@@ -254,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     cl.set_defaults(func=cmd_cluster)
 
     args = parser.parse_args(argv)
+    if args.command == "init":  # its directory is the one to make: no settings to read yet
+        return cmd_init(args)
     try:
         settings = load_settings(args.data_dir)
     except SettingsError as exc:  # a mistake in opcc.toml: one line saying what to fix, not a traceback

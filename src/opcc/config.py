@@ -1,8 +1,9 @@
 """Where everything lives, and the few settings a finance team may change.
 
 All paths hang off one data directory, `$OPCC_DATA_DIR` (default `./data`). Settings come from
-`$OPCC_DATA_DIR/opcc.toml` when it exists; every setting has a default that suits the demo, and a
-mistake in the file stops start-up with one line saying what was expected.
+`$OPCC_DATA_DIR/opcc.toml` when it exists (`opcc init` writes one listing every setting); every setting has a
+default, except those only an OPCC can give (PER_OPCC), and a mistake in the file stops start-up with one line
+saying what was expected.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ _DUCKDB_SIZE = r"(?i)^\s*(\d+(\.\d*)?|\.\d+)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s
 
 class SettingsError(ValueError):
     """A mistake in opcc.toml, said in one line: the file, the key, the value and what was expected."""
+
+
+# Settings only an OPCC can give (who publishes, for which police force area, where): no default outside the demo.
+PER_OPCC = ("publisher_prefix", "funding_org_id", "funding_org_name", "police_force_area_code",
+            "police_force_area_name", "publications_url")
 
 
 class Settings(BaseModel):
@@ -68,26 +74,30 @@ class Settings(BaseModel):
         default_factory=dict,
         description='[mappings.<feed>] tables of column = "header in the file", both in quotes')
     alert_email: str | None = Field(
-        None, pattern=r"^[^@\s]+@[^@\s]+$", description="an email address in quotes, like 'finance@opcc.example'")
+        None, pattern=r"^[^@\s]+@[^@\s]+$", examples=["finance@opcc.example"],
+        description="an email address in quotes, like 'finance@opcc.example'")
     # DuckDB's memory cap for every connection the pipeline opens (ingestion, dbt, audit, publish);
     # past it, DuckDB spills to disk under the data directory.
     duckdb_memory_limit: str = Field(
         "1GB", pattern=_DUCKDB_SIZE, description="a DuckDB size in quotes, like '1GB' or '512MB'")
-    # Transparency publications (SI 2011/3050; 360Giving): who publishes them and where.
-    publisher_prefix: str = Field(
-        "dorsetopcc", pattern=r"^[A-Za-z0-9]+$",
+    # Transparency publications (SI 2011/3050; 360Giving): who publishes them and where. Each OPCC's own: no
+    # default (the demo's opcc.toml sets Dorset's); unset, the publications that need them say so (PER_OPCC).
+    publisher_prefix: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9]+$", examples=["exampleopcc"],
         description="the 360Giving publisher prefix in quotes, letters and digits (grant ids are 360G-<prefix>-<ref>)")
-    funding_org_id: str = Field(
-        "360G-dorsetopcc-PCC", pattern=r"^[A-Za-z0-9]+-[A-Za-z0-9]+-\S+$",
+    funding_org_id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9]+-[A-Za-z0-9]+-\S+$", examples=["360G-exampleopcc-PCC"],
         description="the funder's org-id in quotes, like 'GB-GOR-XXXXXX' or '360G-<prefix>-PCC'")
-    funding_org_name: str = Field(
-        "Police and Crime Commissioner for Dorset", min_length=1, description="the funder's name in quotes")
-    police_force_area_code: str = Field(
-        "E23000039", pattern=r"^E23\d{6}$|^W15\d{6}$",
+    funding_org_name: str | None = Field(
+        None, min_length=1, examples=["Police and Crime Commissioner for Example"],
+        description="the funder's name in quotes")
+    police_force_area_code: str | None = Field(
+        None, pattern=r"^E23\d{6}$|^W15\d{6}$", examples=["E23000000"],
         description="the police force area's ONS code in quotes (E23… or W15…)")
-    police_force_area_name: str = Field("Dorset", min_length=1, description="the police force area's name in quotes")
-    publications_url: str = Field(
-        "https://www.dorset.pcc.police.uk/transparency/", pattern=r"^https?://\S+$",
+    police_force_area_name: str | None = Field(
+        None, min_length=1, examples=["Example"], description="the police force area's name in quotes")
+    publications_url: str | None = Field(
+        None, pattern=r"^https?://\S+$", examples=["https://www.example.pcc.police.uk/transparency/"],
         description="the web page the publications are published on (360Giving Data Source), in quotes")
     grant_conditions: str = Field(
         "Awarded subject to the scheme's grant agreement terms and conditions", min_length=1,
@@ -99,12 +109,12 @@ class Settings(BaseModel):
     # 'postgresql://opcc@db.example:5432/opcc'. Unset: DuckDB, exactly as before. $OPCC_WAREHOUSE_URL wins
     # over the file; keep the password out of the repo (PGPASSFILE / PGPASSWORD, or this data directory's file).
     warehouse_url: str | None = Field(
-        None, pattern=r"^postgres(ql)?://\S+$",
+        None, pattern=r"^postgres(ql)?://\S+$", examples=["postgresql://opcc@127.0.0.1:5432/opcc"],
         description="a PostgreSQL URL in quotes, like 'postgresql://opcc@127.0.0.1:5432/opcc'")
     # The metadata database of a running Airflow (scheduler and Celery workers; `opcc cluster up` sets it):
     # `opcc run` then triggers the DAG there and follows it. Unset: `opcc run` runs it itself (airflow dags test).
     airflow_database_url: str | None = Field(
-        None, pattern=r"^postgresql(\+psycopg2)?://\S+$",
+        None, pattern=r"^postgresql(\+psycopg2)?://\S+$", examples=["postgresql+psycopg2://airflow@127.0.0.1:5432/airflow"],
         description="Airflow's SQLAlchemy URL in quotes, like 'postgresql+psycopg2://airflow@127.0.0.1:5432/airflow'")
 
     @field_validator("over_allocation_tolerance", "rag_red_overspend", "rag_amber_overspend", "rag_amber_underspend",
@@ -204,6 +214,21 @@ class Settings(BaseModel):
         return self.data_dir / "airflow"
 
     @property
+    def reference_dir(self) -> Path:
+        """The OPCC's reference data (opcc.reference): a CSV per table, or one .xlsx workbook, edited by finance."""
+        return self.data_dir / "reference"
+
+    @property
+    def reference_seeds_dir(self) -> Path:
+        """The checked reference as dbt seeds it (written each night from reference_dir; never edited by hand)."""
+        return self.data_dir / "dbt" / "reference"
+
+    @property
+    def reference_history_dir(self) -> Path:
+        """Every reference version a night used, and when it changed (opcc.reference.history)."""
+        return self.data_dir / "reference-history"
+
+    @property
     def dbt_project_dir(self) -> Path:
         return PROJECT_ROOT / "dbt_project"
 
@@ -218,6 +243,11 @@ class Settings(BaseModel):
     @property
     def demo_dir(self) -> Path:
         return PROJECT_ROOT / "seeds" / "demo"
+
+    @property
+    def demo_reference_dir(self) -> Path:
+        """The demo's reference data (Dorset OPCC), which `opcc demo` and `opcc init --demo` copy."""
+        return PROJECT_ROOT / "seeds" / "reference"
 
 
 def _frozen(value: object) -> object:

@@ -43,6 +43,7 @@ def dbt_env(settings: Settings, build_db: Path | str) -> dict[str, str]:
         env["OPCC_SCHEMA_SUFFIX"] = str(build_db)
     env.update({
         "OPCC_RAW_DB": str(settings.raw_db),
+        "OPCC_REFERENCE_SEEDS": str(settings.reference_seeds_dir),  # opcc.reference.prepare writes it
         "OPCC_BUILD_DB": str(build_db),
         "OPCC_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
@@ -61,22 +62,33 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
 
 
 def project_fingerprint(settings: Settings) -> str:
-    """A hash of everything a build's models, tests and docs follow from: the dbt project, the reference
-    seeds, the vars and the dbt versions. Equal fingerprints mean the same SQL and the same tests."""
+    """A hash of everything a build's models, tests and docs follow from: the dbt project, the data directory's
+    checked reference (as seeded), the vars and the dbt versions. Equal fingerprints mean the same SQL and the
+    same tests."""
     from importlib.metadata import version
 
     adapter = "dbt-postgres" if settings.on_postgres else "dbt-duckdb"
     digest = hashlib.sha256(json.dumps([version("dbt-core"), adapter, version(adapter), dbt_vars(settings)]).encode())
-    roots = [settings.dbt_project_dir / name for name in PROJECT_INPUTS] + [PROJECT_ROOT / "seeds" / "reference"]
-    for root in roots:
+    roots = [(settings.dbt_project_dir / name, PROJECT_ROOT) for name in PROJECT_INPUTS]
+    roots.append((settings.reference_seeds_dir, settings.reference_seeds_dir.parent))
+    for root, base in roots:
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             if path.is_file():
-                digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+                digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def run_dbt(settings: Settings, build_db: Path | str, *args: str, env: dict[str, str] | None = None) -> DbtResult:
-    """`dbt <args>` in a subprocess (dbt is not thread-safe and holds the build file while it runs)."""
+    """`dbt <args>` in a subprocess (dbt is not thread-safe and holds the build file while it runs). The data
+    directory's reference is checked and written where dbt seeds it from first: a reference that fails its checks
+    fails here, with its problems, before dbt starts."""
+    from opcc.reference import ReferenceInvalid, prepare
+
+    try:
+        if args[0] != "debug":  # dbt debug only tries the connection
+            prepare(settings)
+    except ReferenceInvalid as exc:
+        return DbtResult(False, f"dbt {args[0]} not run: {exc}", [])
     dbt = Path(sys.executable).with_name("dbt")
     command = [str(dbt) if dbt.exists() else "dbt", *args, "--vars", json.dumps(dbt_vars(settings))]
     if settings.on_postgres:  # the DuckDB build is profiles.yml's default target

@@ -35,6 +35,32 @@ def start(settings: Settings, run_id: str, when: dt.datetime) -> str:
     return str(run_record.open_run(settings.reports_dir, run_id, run_record.run_date_of(when)))
 
 
+def check_reference(settings: Settings, run_dir: str) -> str:
+    """The night's first check: the data directory's reference data, before anything consumes it. Records the
+    problems (each naming file, row, column and value) and the reference version with what changed since the last
+    night; a reference that passes is written where dbt seeds it from. Fails the task when there is any problem:
+    the build then refuses, so nothing is published and the last good warehouse stays."""
+    from opcc import reference
+    from opcc.reference import history
+
+    folder = Path(run_dir)
+    checked = reference.check(settings)
+    version = history.record(settings.reference_history_dir, checked, folder.name)
+    if checked.ok:
+        reference.write_seeds(settings.reference_seeds_dir, reference.seed_files(checked))
+    run_record.write_reference(folder, {"ok": checked.ok, "folder": str(checked.folder),
+                                        "problems": checked.problems, "ignored": checked.ignored,
+                                        "sources": checked.sources, **version})
+    for problem in checked.problems:
+        print(problem)
+    if not checked.ok:
+        raise StepFailed(run_record.explain(run_record.read(folder)).why)
+    what = "changed: " + "; ".join(history.describe_change(c) for c in version["changes"]) if version["changed"] \
+        else f"unchanged since {version['since']}"
+    print(f"reference data OK, version {version['version']} ({what})")
+    return f"version {version['version']}, " + ("changed" if version["changed"] else "unchanged")
+
+
 def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
     from opcc.ingest import ingest_feed
 
@@ -55,7 +81,22 @@ def build(settings: Settings, run_dir: str) -> str:
     files copied into schema `raw`, then dbt build into the build schemas beside the published ones
     (`marts__build`, ...). Returns the build file, or on PostgreSQL the build schemas' suffix."""
     from opcc.dbt_runner import project_fingerprint, run_dbt
+    from opcc.reference import ReferenceInvalid, prepare
 
+    record = run_record.read(Path(run_dir))
+    if record.reference_failed:  # the night's first check found problems: build nothing
+        raise StepFailed(run_record.explain(record).why)
+    try:
+        checked = prepare(settings)  # what the check wrote, again: the fingerprint below follows the seeded reference
+    except ReferenceInvalid as exc:
+        raise StepFailed(str(exc)) from None
+    if record.reference is not None:  # the night records the version it used: it must be the one built
+        from opcc.reference.history import snapshot, version_of
+
+        now = version_of(snapshot(checked))
+        if now != record.reference.get("version"):
+            raise StepFailed(f"the reference data changed after this night's check (version "
+                             f"{record.reference.get('version')}, now {now}): run the night again")
     build_db: Path | str
     fingerprint = project_fingerprint(settings)
     if settings.on_postgres:

@@ -159,7 +159,7 @@ def describe(settings: Settings, task_id: str, state: str, returned: Any, earlie
         return f"published {_short(settings, returned)}"
     if task_id == "report":
         return _short(settings, returned)
-    if task_id == "publications":
+    if task_id in ("publications", "check_reference"):
         return str(returned or "")
     return ""
 

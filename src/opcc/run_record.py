@@ -1,9 +1,10 @@
 """The run record: what each step of a night leaves in its run folder, and what that means.
 
 Tasks may run as separate processes, so the steps hand over through files in the run's folder under
-`reports/`: run.json (start), ingest-<feed>.json (each feed's files), dbt.json (the build), checks.json
-(the audit), publish.json (the publish step). This module alone names those files, writes and reads
-them, chooses each run's folder, finds the newest run, and explains a run's outcome (`explain`).
+`reports/`: run.json (start), reference.json (the reference data's check and version), ingest-<feed>.json
+(each feed's files), dbt.json (the build), checks.json (the audit), publish.json (the publish step). This module
+alone names those files, writes and reads them, chooses each run's folder, finds the newest run, and explains a
+run's outcome (`explain`).
 
 A run folder is `reports/<run date>/` for a day's first run, then `<run date>-2/`, `<run date>-3/`, …:
 a rerun never erases the report that explained an earlier run of that day.
@@ -33,6 +34,7 @@ DBT_FILE = "dbt.json"
 CHECKS_FILE = "checks.json"
 PUBLISH_FILE = "publish.json"
 PUBLICATIONS_FILE = "publications.json"  # the transparency publications (opcc.publications)
+REFERENCE_FILE = "reference.json"  # the reference data's check and version (opcc.reference)
 FOLDER_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:-(?P<n>\d+))?$")
 
 
@@ -86,6 +88,12 @@ class RunRecord:
     checks: list[Check] | None
     publish: PublishOutcome | None
     publications: dict[str, Any] | None = None  # the transparency publications step (publications.json)
+    # The reference data's check and version (reference.json): ok, problems, version, since, changed, changes.
+    reference: dict[str, Any] | None = None
+
+    @property
+    def reference_failed(self) -> bool:
+        return self.reference is not None and not self.reference.get("ok", False)
 
     def checks_with(self, status: str) -> list[Check]:
         return [c for c in self.checks or [] if c.get("status") == status]
@@ -191,6 +199,15 @@ def read_publications(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def write_reference(folder: Path, outcome: dict[str, Any]) -> None:
+    _write(Path(folder) / REFERENCE_FILE, outcome)
+
+
+def read_reference(folder: Path) -> dict[str, Any] | None:
+    data = _read(Path(folder) / REFERENCE_FILE)
+    return data if isinstance(data, dict) else None
+
+
 def read(folder: Path) -> RunRecord:
     folder = Path(folder)
     return RunRecord(
@@ -201,6 +218,7 @@ def read(folder: Path) -> RunRecord:
         checks=read_checks(folder),
         publish=read_publish(folder),
         publications=read_publications(folder),
+        reference=read_reference(folder),
     )
 
 
@@ -290,6 +308,18 @@ def _publications_blocked(publications: dict[str, Any], warns: list[Check]) -> O
         publications_blocked=True)
 
 
+def _reference_failed(reference: dict[str, Any]) -> Outcome:
+    problems = reference.get("problems") or ["no reason given"]
+    shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+    return Outcome(
+        FAILED, "FAILED at step: reference data",
+        f"not published: the reference data has {len(problems)} problem(s) to fix in {reference.get('folder')}: "
+        f"{shown} (`opcc check-reference` lists them all)",
+        f"The reference data (funds, cost centres, bodies, budget controls, ...) failed its checks with "
+        f"{len(problems)} problem(s), so nothing was built or published: {_STILL_LAST_GOOD} Fix each file and row "
+        "listed under Reference data below, check with `opcc check-reference`, then re-run.")
+
+
 def explain(record: RunRecord) -> Outcome:
     """Whether the run published and, if not, why: the one explanation every reader gives."""
     fails, warns = record.checks_with("FAIL"), record.checks_with("WARN")
@@ -305,6 +335,8 @@ def explain(record: RunRecord) -> Outcome:
             "spreadsheets read now holds this run's figures."
             + (f" {len(warns)} check(s) gave a warning: read them below; they did not stop publishing."
                if warns else " Every check passed."))
+    if record.reference_failed:
+        return _reference_failed(record.reference or {})
     if fails:
         return Outcome(
             NOT_PUBLISHED, "NOT PUBLISHED \u2014 FAIL checks blocked it",

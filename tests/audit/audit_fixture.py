@@ -25,6 +25,7 @@ import duckdb
 
 from opcc import pipeline
 from opcc.config import FEEDS, Settings
+from opcc.datadir import ensure_demo_reference
 from opcc.ingest import ingest_feed
 
 SPEND_HEADER = "Body Name,Date,Transaction Number,Expense Type,Expense Area,Supplier Name,Amount £\n"
@@ -142,6 +143,7 @@ def build_baseline(root: Path) -> tuple[Path, Path]:
     """Ingest both nights' deliveries into `root/data` and build them as the nightly build task does.
     Returns the raw and build databases."""
     settings = Settings(data_dir=root / "data")
+    ensure_demo_reference(settings)  # the crafted extracts use the demo's funds, pillars and cost centres
     for deliveries in (FIRST_NIGHT, SECOND_NIGHT):
         _night(settings, deliveries)
     run_dir = root / "run"

@@ -39,6 +39,9 @@ def test_tasks_run_in_order_and_ingest_one_feed_at_a_time(dagbag) -> None:
     dag = dagbag.dags["opcc_nightly"]
     feeds = ["transactions", "budgets", "commitments", "planned_projects", "ppa_receipts", "grant_awards"]
     ingests = [f"ingest_{f}" for f in feeds]
+    # The reference data is checked first, before ingest or build consume it.
+    assert dag.get_task("start").downstream_task_ids >= {"check_reference"}
+    assert "ingest_transactions" in dag.get_task("check_reference").downstream_task_ids
     for before, after in zip(ingests, ingests[1:] + ["build"], strict=True):
         assert after in dag.get_task(before).downstream_task_ids
         # A failed feed stops neither the next feed nor the build: the night goes on.
@@ -103,7 +106,7 @@ def test_on_postgresql_the_feeds_ingest_side_by_side_and_the_build_waits_for_all
     assert len(ingests) == 6
     for task_id in ingests:
         task = dag.get_task(task_id)
-        assert task.upstream_task_ids == {"start"} and task.downstream_task_ids == {"build"}
+        assert task.upstream_task_ids == {"start", "check_reference"} and task.downstream_task_ids == {"build"}
         assert task.pool != WRITER_POOL and task.trigger_rule == "all_done"
     assert ingests < dag.get_task("build").upstream_task_ids
     assert dag.get_task("build").trigger_rule == "all_done" and dag.get_task("build").pool == WRITER_POOL

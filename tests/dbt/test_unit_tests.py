@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from opcc.config import Settings
+from opcc.datadir import copy_demo_reference
 from opcc.dbt_runner import run_dbt
 from opcc.ingest.rawdb import raw_writer
 
@@ -17,6 +18,7 @@ from opcc.ingest.rawdb import raw_writer
 @pytest.fixture(scope="module")
 def empty_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("dbt-unit") / "data")
+    copy_demo_reference(settings.reference_dir)  # the seeds' types come from the reference contract
     with raw_writer(settings.raw_db):
         pass  # the raw tables, no lines
     build_db = settings.builds_dir / "unit.duckdb"

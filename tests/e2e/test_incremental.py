@@ -13,6 +13,7 @@ import pytest
 
 from opcc import pipeline, run_record
 from opcc.config import Settings
+from opcc.datadir import ensure_demo_reference
 from opcc.dbt_runner import run_dbt
 from opcc.publish import publish
 
@@ -24,6 +25,7 @@ MONTH = "dorset-opcc-spend-over-500-2019-04.csv"
 
 def night(settings: Settings, run_id: str) -> tuple[Path, run_record.DbtOutcome]:
     """Ingest, build and publish; returns the warehouse and what the build recorded (dbt.json)."""
+    ensure_demo_reference(settings)  # the demo's extracts are built on the demo's reference data
     run_dir = Path(pipeline.start(settings, run_id, dt.datetime.now(dt.UTC)))
     for feed in ("transactions", "budgets", "commitments", "planned_projects", "ppa_receipts", "grant_awards"):
         pipeline.ingest(settings, feed, str(run_dir))

@@ -24,6 +24,7 @@ import pytest
 from opcc import pipeline
 from opcc.audit import run_audit
 from opcc.config import FEEDS, Settings
+from opcc.datadir import ensure_demo_reference
 from opcc.ingest import ingest_feed
 
 D = Decimal
@@ -66,6 +67,7 @@ EXTRACTS: dict[str, dict[str, str]] = {
 
 def build(root: Path, extracts: dict[str, dict[str, str]]) -> tuple[Settings, Path, Path]:
     settings = Settings(data_dir=root / "data")
+    ensure_demo_reference(settings)
     for feed, files in extracts.items():
         (settings.landing_dir / feed).mkdir(parents=True, exist_ok=True)
         for name, text in files.items():

@@ -17,6 +17,7 @@ from opcc import pipeline, run_record
 from opcc.audit import load_checks, run_audit
 from opcc.audit.suites import suite_descriptions, views_sql
 from opcc.config import Settings
+from opcc.datadir import ensure_demo_reference
 from opcc.postgres.audit import open_audit_session, scratch_schema
 
 SUFFIX = "__build"
@@ -110,6 +111,7 @@ def test_checks_on_a_dbt_postgres_build_agree_with_duckdb(on_duckdb, pg_database
     """The night's own steps on PostgreSQL: raw synced, dbt-postgres builds `__build`, the audit step checks it."""
     fx, duck = on_duckdb
     settings = Settings(data_dir=tmp_path / "data", warehouse_url=pg_database)
+    ensure_demo_reference(settings)
     for deliveries in (FIRST_NIGHT, SECOND_NIGHT):
         deliver(settings, deliveries)
     run_dir = pipeline.start(settings, "manual__pg", dt.datetime(2019, 6, 4, 2))

@@ -14,6 +14,7 @@ from marts_compare import DEMO, duckdb_tables, postgres_tables
 
 from opcc import pipeline, run_record
 from opcc.config import FEEDS, Settings
+from opcc.datadir import ensure_demo_reference
 from opcc.dbt_runner import run_dbt
 from opcc.postgres.wap import BUILD_SUFFIX
 
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.e2e
 def test_the_demo_marts_built_on_postgresql_equal_duckdbs_row_for_row(tmp_path: Path, pg_database: str) -> None:
     on_duckdb = Settings(data_dir=tmp_path / "data")
     on_postgres = Settings(data_dir=on_duckdb.data_dir, warehouse_url=pg_database)
+    ensure_demo_reference(on_duckdb)  # one data directory: the same reference on both engines
     shutil.copytree(DEMO, on_duckdb.landing_dir)
     run_dir = pipeline.start(on_postgres, "pg_night", dt.datetime.now(dt.UTC))
     for feed in FEEDS:

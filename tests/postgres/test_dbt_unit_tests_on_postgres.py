@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from opcc.config import Settings
+from opcc.datadir import ensure_demo_reference
 from opcc.dbt_runner import run_dbt
 from opcc.ingest.rawdb import raw_writer
 from opcc.postgres.raw import sync_raw
@@ -17,6 +18,7 @@ from opcc.postgres.wap import BUILD_SUFFIX
 
 def test_every_unit_test_passes_on_postgresql(tmp_path: Path, pg_database: str) -> None:
     settings = Settings(data_dir=tmp_path / "data", warehouse_url=pg_database)
+    ensure_demo_reference(settings)  # the seeds' types come from the reference contract
     with raw_writer(settings.raw_db):
         pass  # the raw tables, no lines
     assert sync_raw(settings).files == []  # schema raw, its tables empty

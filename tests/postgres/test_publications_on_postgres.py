@@ -12,6 +12,7 @@ from audit_fixture import baseline
 from duckdb_copy import copy_to_postgres
 
 from opcc.config import Settings
+from opcc.datadir import demo_settings
 from opcc.postgres.audit import scratch_schema
 from opcc.publications import generate, publications_dir
 
@@ -20,11 +21,11 @@ TODAY = dt.date(2026, 12, 1)
 
 def test_publications_from_postgres_equal_those_from_duckdb(pg_database, tmp_path):
     raw_db, build_db = baseline()
-    on_duckdb = Settings(data_dir=tmp_path / "duckdb")
+    on_duckdb = demo_settings(tmp_path / "duckdb")
     on_duckdb.data_dir.mkdir()
     shutil.copy(build_db, on_duckdb.warehouse_db)  # the same warehouse, published in each engine
     copy_to_postgres(build_db, raw_db, pg_database, "")
-    on_postgres = Settings(data_dir=tmp_path / "postgres", warehouse_url=pg_database)
+    on_postgres = demo_settings(tmp_path / "postgres", warehouse_url=pg_database)
 
     duck, pg = generate(on_duckdb, tmp_path / "run-duckdb", today=TODAY), generate(on_postgres, tmp_path / "run-pg",
                                                                                    today=TODAY)

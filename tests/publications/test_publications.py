@@ -14,6 +14,7 @@ import pytest
 
 from opcc import pipeline, publish
 from opcc.config import FEEDS, Settings
+from opcc.datadir import demo_settings, ensure_demo_reference
 from opcc.ingest import ingest_feed
 from opcc.publications import CONTRACTS, GIVING, GRANTS, SPEND, generate, publications_dir
 
@@ -68,6 +69,7 @@ def _land(settings: Settings, feed: str, name: str, content: str) -> None:
 
 
 def _night(settings: Settings, tmp: Path) -> None:
+    ensure_demo_reference(settings)
     for feed in FEEDS:
         ingest_feed(settings, feed)
     run_dir = tmp / f"run-{len(list(tmp.glob('run-*')))}"
@@ -79,7 +81,7 @@ def _night(settings: Settings, tmp: Path) -> None:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp = tmp_path_factory.mktemp("publications")
-    settings = Settings(data_dir=tmp / "data")
+    settings = demo_settings(data_dir=tmp / "data")
     _land(settings, "transactions", "spend-2019-06.csv", JUNE)
     _land(settings, "transactions", "spend-2019-07.csv", JULY)
     _land(settings, "grant_awards", "grants-2019-20.csv", GRANTS_FILE)
@@ -184,7 +186,7 @@ def test_360giving_package_validates_against_the_real_schema(published: Settings
 
 def test_a_name_marked_for_redaction_in_a_longer_text_blocks_every_publication(
         published: Settings, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
+    settings = demo_settings(data_dir=tmp_path / "data")
     settings.data_dir.mkdir()
     shutil.copy(published.warehouse_db, settings.warehouse_db)
     settings.warehouse_db.chmod(0o644)
@@ -217,7 +219,7 @@ def test_a_resent_month_gets_a_new_version_and_keeps_the_old(published: Settings
 
 def _copy_published(published: Settings, data_dir: Path, **settings: object) -> Settings:
     """A data directory of its own holding a copy of the published warehouse (writable, for a test to alter)."""
-    copy = Settings(data_dir=data_dir, **settings)  # type: ignore[arg-type]
+    copy = demo_settings(data_dir=data_dir, **settings)  # type: ignore[arg-type]
     copy.data_dir.mkdir()
     shutil.copy(published.warehouse_db, copy.warehouse_db)
     copy.warehouse_db.chmod(0o644)
@@ -375,7 +377,7 @@ def test_blocked_publications_reach_the_run_outcome_the_report_and_an_alert(
 def test_a_warehouse_published_before_the_narrative_column_gets_it_on_every_line(tmp_path: Path) -> None:
     """Upgrading: the incremental ledger mart of an earlier version has no narrative column; the next night adds
     it and reloads every current file into it, so old lines carry their narrative too."""
-    settings = Settings(data_dir=tmp_path / "data")
+    settings = demo_settings(data_dir=tmp_path / "data")
     _land(settings, "transactions", "spend-2019-06.csv", JUNE)
     _night(settings, tmp_path)
     settings.warehouse_db.chmod(0o644)

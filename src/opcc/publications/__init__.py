@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from opcc.config import PER_OPCC
 from opcc.csv_safe import neutralise, safe_cell
 from opcc.publications import names
 
@@ -34,6 +35,7 @@ CANDIDATES_SQL = Path(__file__).with_name("candidates.sql")
 REDACTED = names.REDACTED
 SPEND, GRANTS, CONTRACTS, GIVING = "spend-over-500", "grants", "contracts", "360giving"
 KINDS = (SPEND, GRANTS, CONTRACTS, GIVING)
+GIVING_CHECKS = "threesixty"  # expectations/publications/threesixty/: the 360Giving checks
 
 # LGA spend schema names where one exists (Purpose: the fund the spend is for; ExpenseType: the ledger's).
 SPEND_COLUMNS = (
@@ -196,6 +198,11 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
     root = publications_dir(settings)
     checks_dir = Path(settings.expectations_dir) / "publications"
     checks = load_checks(checks_dir)
+    # 360Giving names the funder, its prefix, the police force area and the page: each OPCC's own settings, with
+    # no default. Unset, its files are not written (and not checked); the rest are, and the message says why.
+    unset = [name for name in PER_OPCC if getattr(settings, name, None) is None]
+    if unset:
+        checks = [c for c in checks if not c.check_id.startswith(f"{GIVING_CHECKS}.")]
     con = open_checks_on_published(settings)  # DuckDB or PostgreSQL: the same SQL runs on either
     if con is None:
         return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
@@ -219,20 +226,24 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
         summaries: list[MonthSummary] = []
         written: list[str] = []
         for m in months if month is None else [x for x in months if x == month]:
-            summaries.extend(_publish_month(con, settings, root, m, written))
+            summaries.extend(_publish_month(con, settings, root, m, written, giving=not unset))
     finally:
         con.close()
     message = (f"{len(written)} publication file(s) written" if written else "publications unchanged: nothing new")
+    if unset:
+        message += (f"; 360Giving not written: opcc.toml does not set {', '.join(unset)} (your OPCC's own: "
+                    "`opcc init` lists them)")
     return PublicationsOutcome(True, message, latest, summaries, written, results)
 
 
 def _publish_month(con: SqlSession, settings: Any, root: Path, month: str,
-                   written: list[str]) -> list[MonthSummary]:
+                   written: list[str], giving: bool = True) -> list[MonthSummary]:
     out = []
     spend = _rows(con, "SELECT * FROM pub_spend WHERE month = ? ORDER BY payment_date, transaction_number, "
                        "file_id, line_number", [month])
     grants = _rows(con, "SELECT * FROM pub_grants WHERE month = ? ORDER BY grant_date, programme, reference", [month])
-    giving = _rows(con, "SELECT * FROM pub_360 WHERE month = ? ORDER BY award_date, id", [month])
+    giving_rows = _rows(con, "SELECT * FROM pub_360 WHERE month = ? ORDER BY award_date, id", [month]) if giving \
+        else []
     # Over £10,000 first, each individually; then the list of those of £10,000 or less.
     contracts = _rows(con, "SELECT * FROM pub_contracts WHERE month = ? ORDER BY over_threshold DESC, start_date, "
                            "reference", [month])
@@ -251,17 +262,17 @@ def _publish_month(con: SqlSession, settings: Any, root: Path, month: str,
         out.append(MonthSummary(kind, month, items, len(rows), total, redacted, [path], new, detail))
         if new:
             written.append(path)
-    if giving:
-        package = json.dumps(giving_package(giving, settings, month), indent=2, ensure_ascii=False) + "\n"
+    if giving_rows:
+        package = json.dumps(giving_package(giving_rows, settings, month), indent=2, ensure_ascii=False) + "\n"
         files, any_new = [], False
-        for ext, content in (("json", package.encode("utf-8")), ("csv", csv_bytes(GIVING_COLUMNS, giving))):
+        for ext, content in (("json", package.encode("utf-8")), ("csv", csv_bytes(GIVING_COLUMNS, giving_rows))):
             path, new = _write_version(root, GIVING, month, ext, content)
             files.append(path)
             any_new = any_new or new
             if new:
                 written.append(path)
-        redacted = sum(1 for r in giving if r["recipient_name"] == REDACTED)
-        out.append(MonthSummary(GIVING, month, len(giving), len(giving),
-                                format(sum((r["amount_awarded"] for r in giving), Decimal(0)), "f"), redacted, files,
-                                any_new))
+        redacted = sum(1 for r in giving_rows if r["recipient_name"] == REDACTED)
+        out.append(MonthSummary(GIVING, month, len(giving_rows), len(giving_rows),
+                                format(sum((r["amount_awarded"] for r in giving_rows), Decimal(0)), "f"), redacted,
+                                files, any_new))
     return out

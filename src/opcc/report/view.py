@@ -151,15 +151,18 @@ class Page:
     has_dbt_docs: bool
     generated: str
     publications: Any = None  # report.publications_view.PublicationsSection
+    reference: Any = None  # report.reference_view.ReferenceSection
 
 
 def page(record: RunRecord, data: MartData | None, marts_note: str | None, has_docs: bool, has_dbt_docs: bool,
          generated: dt.datetime) -> Page:
     from opcc.report.publications_view import publications_section
+    from opcc.report.reference_view import reference_section
 
     outcome = run_record.explain(record)
     return Page(
         publications=publications_section(record.folder),
+        reference=reference_section(record.reference),
         headline=outcome.headline,
         run_date=record.run.run_date if record.run else "unknown date",
         status=status_banner(record, outcome),
