@@ -21,6 +21,7 @@ from name_variants import any_marked_variant
 
 from opcc.audit.suites import load_checks
 from opcc.config import Settings
+from opcc.datadir import demo_settings
 from opcc.postgres.audit import PostgresChecks
 from opcc.publications import SPEND, generate, names, prepare, publications_dir
 
@@ -39,11 +40,11 @@ def test_the_same_suppliers_are_redacted_and_the_same_files_written_on_both_engi
         for number, supplier in SUPPLIERS.items():
             con.execute("UPDATE marts.spend_transactions SET supplier = ? WHERE transaction_number = ?",
                         [supplier, number])
-    on_duckdb = Settings(data_dir=tmp_path / "duckdb")
+    on_duckdb = demo_settings(tmp_path / "duckdb")
     on_duckdb.data_dir.mkdir()
     shutil.copy(build_db, on_duckdb.warehouse_db)
     copy_to_postgres(build_db, raw_db, pg_database, "")
-    on_postgres = Settings(data_dir=tmp_path / "postgres", warehouse_url=pg_database)
+    on_postgres = demo_settings(tmp_path / "postgres", warehouse_url=pg_database)
 
     duck, pg = (generate(on_duckdb, tmp_path / "run-duckdb", today=TODAY),
                 generate(on_postgres, tmp_path / "run-pg", today=TODAY))
@@ -78,7 +79,7 @@ def test_the_sql_key_of_ascii_text_is_the_python_key_on_postgres(pg_database: st
 def on_postgres(pg_database: str, tmp_path: Path) -> Settings:
     raw_db, build_db = baseline()
     copy_to_postgres(build_db, raw_db, pg_database, "")
-    return Settings(data_dir=tmp_path / "postgres", warehouse_url=pg_database)
+    return demo_settings(tmp_path / "postgres", warehouse_url=pg_database)
 
 
 @given(any_marked_variant)

@@ -22,6 +22,7 @@ from opcc import pipeline, publish
 from opcc.audit.runner import run_comparison
 from opcc.audit.suites import load_checks
 from opcc.config import FEEDS, Settings
+from opcc.datadir import demo_settings, ensure_demo_reference
 from opcc.ingest import ingest_feed
 from opcc.publications import SPEND, csv_bytes, generate, names, prepare, publications_dir
 
@@ -88,6 +89,7 @@ def test_the_sql_key_of_ascii_text_is_the_python_key(memory: duckdb.DuckDBPyConn
 # -- the publications ------------------------------------------------------------------------------------------
 
 def _night(settings: Settings, tmp: Path) -> None:
+    ensure_demo_reference(settings)
     for feed in FEEDS:
         ingest_feed(settings, feed)
     run_dir = tmp / f"run-{len(list(tmp.glob('run-*')))}"
@@ -98,7 +100,7 @@ def _night(settings: Settings, tmp: Path) -> None:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp = tmp_path_factory.mktemp("redaction")
-    settings = Settings(data_dir=tmp / "data")
+    settings = demo_settings(data_dir=tmp / "data")
     folder = settings.landing_dir / "transactions"
     folder.mkdir(parents=True)
     (folder / "spend-2019-06.csv").write_text(JUNE, encoding="utf-8")
@@ -131,7 +133,7 @@ def test_a_marked_name_spaced_otherwise_is_redacted_in_the_spend_file(published:
 
 
 def test_the_narrative_names_no_one_whatever_its_spacing(published: Settings, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", publish_narrative=True)
+    settings = demo_settings(data_dir=tmp_path / "data", publish_narrative=True)
     settings.data_dir.mkdir()
     shutil.copy(published.warehouse_db, settings.warehouse_db)
     outcome = generate(settings, tmp_path / "run")
@@ -142,7 +144,7 @@ def test_the_narrative_names_no_one_whatever_its_spacing(published: Settings, tm
 
 @pytest.fixture(scope="module")
 def writable(published: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("variants") / "data", publish_narrative=True)
+    settings = demo_settings(data_dir=tmp_path_factory.mktemp("variants") / "data", publish_narrative=True)
     settings.data_dir.mkdir()
     shutil.copy(published.warehouse_db, settings.warehouse_db)
     settings.warehouse_db.chmod(0o644)
