@@ -118,7 +118,7 @@
         select {% for c in key_columns %}key_{{ c }}, {% endfor %}rule_from as segment_from
         from key_rules
         union
-        select {% for c in key_columns %}key_{{ c }}, {% endfor %}{{ dbt.dateadd('day', 1, 'rule_to') }} as segment_from
+        select {% for c in key_columns %}key_{{ c }}, {% endfor %}rule_to + 1 as segment_from
         from key_rules
         where rule_to < {{ dbt.cast("'9999-12-31'", 'date') }}
 
