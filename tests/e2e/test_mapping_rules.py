@@ -126,8 +126,9 @@ def test_expense_type_prefix_maps_lancashire_commissioning(tmp_path: Path) -> No
         {"expense_type": "pcc commissioning - %", "fund_code": "VCF", "effective_from": "2023-04-01"}])
     settings.builds_dir.mkdir(parents=True)
     build = settings.builds_dir / "lancashire.duckdb"
-    # the mapping and what it reads (this test is about mapping, not about the whole night)
-    built = run_dbt(settings, build, "run", "--select", "+int_transactions_mapped", env=env)
+    # the mapping and what it reads, seeds included (this test is about mapping, not about the whole night)
+    built = run_dbt(settings, build, "build", "--select", "+int_transactions_mapped",
+                    "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test", env=env)
     assert built.ok, built.message
 
     con = duckdb.connect(str(build), read_only=True)
