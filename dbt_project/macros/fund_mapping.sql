@@ -190,7 +190,8 @@
         from (
             select concat_ws(
                 ';', 'rule',
-                {%- for c in ['expense_area', 'expense_type', 'body', 'supplier', 'extra_column', 'extra_value', 'fund_code'] %}
+                {%- for c in ['expense_area', 'expense_type', 'body', 'supplier', 'extra_column', 'extra_value',
+                              'fund_code'] %}
                 coalesce({{ c }}, ''),
                 {%- endfor %}
                 coalesce({{ dbt.cast('effective_from', dbt.type_string()) }}, ''),

@@ -32,6 +32,15 @@
     {%- set added_columns = model.columns.keys() | map('lower') | reject('in', stored_columns) | list %}
     {#- Which files to (re)load is settled first, so the main query filters on constant file ids: DuckDB
         then reads only those files' row groups of raw, and a night's cost follows its new lines. -#}
+    {#- Current files with lines mapped under other mapping rules or funds (a table from before mapping_version
+        was added reloads every file anyway). -#}
+    {%- set remapped_files %}
+        union
+        select distinct stored.file_id
+        from {{ this }} as stored
+        where stored.file_id in (select file_id from current_files)
+          and stored.mapping_version is distinct from (select mapping_version from current_mapping)
+    {%- endset %}
     {%- set files_to_load_sql %}
         with current_files as (
             select file_id from {{ ref('int_files_versioned') }} where is_current and feed = 'transactions'
@@ -45,14 +54,7 @@
         -- new current files (every current file when the model gained a column)
         select file_id from current_files
         where file_id not in (select file_id from loaded_files){{ ' or true' if added_columns else '' }}
-        {%- if 'mapping_version' in stored_columns %}
-        union
-        -- current files with lines mapped under other mapping rules or funds
-        select distinct stored.file_id
-        from {{ this }} as stored
-        where stored.file_id in (select file_id from current_files)
-          and stored.mapping_version is distinct from (select mapping_version from current_mapping)
-        {%- endif %}
+        {{ remapped_files if 'mapping_version' in stored_columns else '' }}
         order by 1
     {%- endset %}
     {%- set files_to_load = run_query(files_to_load_sql).columns[0].values() | list %}
