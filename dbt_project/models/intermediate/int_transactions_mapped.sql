@@ -3,13 +3,7 @@
     (macros/fund_mapping.sql, docs/mapping.md): the most specific rule in force on the line's date wins.
     Lines no rule matches go to fund UNMAPPED, so no pound is lost.
 -#}
-with transactions as (
-
-    select * from {{ ref('stg_raw__transactions') }}
-
-),
-
-current_files as (
+with current_files as (
 
     select file_id
     from {{ ref('int_files_versioned') }}
@@ -27,37 +21,42 @@ rule_columns as (
 
 ),
 
-lines as (
-
-    select
-        transactions.*,
+{#- The ledger is read twice, narrow for its distinct keys and whole for the lines, rather than through one CTE
+    both use: an engine would keep every column of every line of such a CTE in memory (4 s of 7 on 2M lines). -#}
+{%- set keyed_lines %}
+    from {{ ref('stg_raw__transactions') }} as transactions
+    inner join current_files
+        on current_files.file_id = transactions.file_id
+    cross join rule_columns
+{%- endset %}
+{%- set key_columns %}
         coalesce(transactions.body, '') as key_body,
         coalesce(transactions.expense_area, '') as key_expense_area,
         coalesce(transactions.expense_type, '') as key_expense_type,
         case when rule_columns.uses_supplier then coalesce(transactions.supplier, '') else '' end as key_supplier,
         case when rule_columns.uses_extras then coalesce(transactions.extras, '') else '' end as key_extras
-    from transactions
-    inner join current_files
-        on current_files.file_id = transactions.file_id
-    cross join rule_columns
-
-),
+{%- endset %}
 
 line_keys as (
 
     select distinct
-        key_body as body,
-        key_expense_area as expense_area,
-        key_expense_type as expense_type,
-        key_supplier as supplier,
-        key_extras as extras
-    from lines
+        {{ key_columns | replace(' as key_', ' as ') }}
+    {{ keyed_lines }}
 
 ),
 
 mapped_keys as (
 
     {{ fund_mapping_segments('line_keys') }}
+
+),
+
+lines as (
+
+    select
+        transactions.*,
+        {{ key_columns }}
+    {{ keyed_lines }}
 
 ),
 
