@@ -40,6 +40,13 @@ def test_groups_biggest_first_and_totals() -> None:
     assert s.groups[1].rule == ",,,Acme,,,FUND_CODE,,,"
 
 
+def test_lines_between_equally_specific_rules_are_listed() -> None:
+    s = section([], [{"mapping_rule": "expense_type = Grants", "fund_code": "ALPHA", "lines": 2, "amount": "1500.00"}])
+    assert s.groups == [] and (s.lines, s.amount) == ("0", "£0")
+    assert [(a.rule, a.fund_code, a.lines, a.amount) for a in s.ambiguous] == [
+        ("expense_type = Grants", "ALPHA", "2", "£1,500")]
+
+
 def test_report_shows_unmapped_spend_with_the_rule_to_add(tmp_path: Path) -> None:
     """The crafted night's May credit note is on expense area `Estates`, which no rule maps (−£250)."""
     fx = build_fixture(tmp_path)
