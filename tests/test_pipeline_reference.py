@@ -14,19 +14,19 @@ from opcc import pipeline, run_record
 from opcc.datadir import DEMO_REFERENCE, demo_settings
 from opcc.report import write_report
 
-PROBLEM = ("cost_centres.csv row 9, column fund_code = 'YOUTH': expected a fund_code of funds (funds.csv): "
+PROBLEM = ("fund_mapping_rules.csv row 9, column fund_code = 'YOUTH': expected a fund_code of funds (funds.csv): "
            "CGS, CSF, INNOV, LIF, VCF, VFCSA, WELL")
 
 
 def test_a_failing_reference_stops_the_build_and_says_which_row_to_fix(tmp_path: Path) -> None:
     settings = demo_settings(tmp_path / "data")
     shutil.copytree(DEMO_REFERENCE, settings.reference_dir)
-    with (settings.reference_dir / "cost_centres.csv").open("a", encoding="utf-8") as fh:
-        fh.write("OPCC Commissioning - Youth,YOUTH\n")
+    with (settings.reference_dir / "fund_mapping_rules.csv").open("a", encoding="utf-8") as fh:
+        fh.write("OPCC Commissioning - Youth,,,,,,YOUTH,2012-11-22,,\n")
     run_dir = pipeline.start(settings, "manual__broken", dt.datetime(2026, 12, 7, 2, tzinfo=dt.UTC))
     with pytest.raises(pipeline.StepFailed, match="the reference data has 1 problem"):
         pipeline.check_reference(settings, run_dir)
-    with pytest.raises(pipeline.StepFailed, match="cost_centres.csv row 9"):
+    with pytest.raises(pipeline.StepFailed, match="fund_mapping_rules.csv row 9"):
         pipeline.build(settings, run_dir)  # refuses: dbt is never started
     assert run_record.read_dbt(Path(run_dir)) is None and not settings.builds_dir.exists()
 

@@ -81,7 +81,7 @@ def test_transactions_layout_and_content(history: tuple[Path, dict[str, list[Pat
     numbers = [r[2] for r in lines]
     assert len(set(numbers)) < len(numbers)  # some split transactions share a number
     areas = {r[4] for r in lines}
-    with (Path(__file__).resolve().parents[1] / "seeds/reference/cost_centres.csv").open(encoding="utf-8") as fh:
+    with (Path(__file__).resolve().parents[1] / "seeds/reference/fund_mapping_rules.csv").open(encoding="utf-8") as fh:
         mapped = {r["expense_area"] for r in csv.DictReader(fh)}
     assert mapped <= areas and areas - mapped  # every cost centre, and some unmapped ones
     assert len({r[5] for r in lines}) > 300

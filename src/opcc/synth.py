@@ -9,7 +9,7 @@ with `seeds/reference/` and the checks in `expectations/`:
   `Body Name,Date,Transaction Number,Expense Type,Expense Area,Supplier Name,Amount £`, `rows` ledger
   lines in date order over financial years 2018/19-2020/21 (weekdays), amounts like `"£12,500.00"`
   and credits `(1,250.00)`, a few thousand suppliers (Zipf-distributed, incl. `REDACTED PERSONAL DATA`),
-  every cost centre of `cost_centres.csv` plus a few unmapped ones, some split transactions sharing
+  every expense area of `fund_mapping_rules.csv` plus a few unmapped ones, some split transactions sharing
   a number, names with commas (quoted), and a `Total` line at the end equal to the sum of the lines.
   No blank lines and no line breaks inside cells, so DuckDB's fast reader keeps line numbers.
   The file therefore has `rows + 2` physical lines (header and totals).
@@ -77,7 +77,7 @@ EXPENSE_TYPES = {
     None: ["Office Supplies", "Rent and Rates", "Audit Fees", "Legal Fees", "Travel and Subsistence",
            "Utilities", "Training Courses", "Printing and Stationery", "Subscriptions"],
 }
-# Share of ledger lines per expense area (mapped areas in cost_centres.csv order, then unmapped).
+# Share of ledger lines per expense area (mapped areas in fund_mapping_rules.csv order, then unmapped).
 AREA_WEIGHTS = {"CSF": 0.24, "LIF": 0.16, "VCF": 0.20, "VFCSA": 0.05, "CGS": 0.08, "INNOV": 0.06, "WELL": 0.08}
 UNMAPPED_WEIGHT = 0.13
 
@@ -156,6 +156,12 @@ def _csv_field(text: str) -> str:
 def _reference(name: str) -> list[dict[str, str]]:
     with (REFERENCE / name).open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def _expense_area_rules() -> list[dict[str, str]]:
+    """The demo's mapping rules that map an expense area alone (the synthetic ledger's cost centres)."""
+    others = ("expense_type", "body", "supplier", "extra_column", "extra_value")
+    return [r for r in _reference("fund_mapping_rules.csv") if r["expense_area"] and not any(r[c] for c in others)]
 
 
 def _fy_label(start_year: int) -> str:
@@ -240,7 +246,7 @@ class _Areas:
     vocab: pa.Array  # set on first use, by _vocab_areas
 
     def __init__(self) -> None:
-        mapped = _reference("cost_centres.csv")
+        mapped = _expense_area_rules()
         self.names = [r["expense_area"] for r in mapped] + UNMAPPED_AREAS
         self.funds = [r["fund_code"] for r in mapped] + [None] * len(UNMAPPED_AREAS)
         # areas by group: group i (AREA_WEIGHTS order, then unmapped) -> area indices
@@ -425,7 +431,7 @@ def _budgets(out: Path, rows: int, seed: int) -> tuple[list[Path], dict[tuple[st
         for fund, amount in fund_totals.items():
             source = PC_FUNDS[fund]
             budget[(source, year)] = budget.get((source, year), 0) + amount
-            area = next(r["expense_area"] for r in _reference("cost_centres.csv") if r["fund_code"] == fund)
+            area = next(r["expense_area"] for r in _expense_area_rules() if r["fund_code"] == fund)
             for i, piece in enumerate(_split(amount, per_fund, rng)):
                 what = BUDGET_LINES[fund][i % len(BUDGET_LINES[fund])]
                 suffix = f" ({i // len(BUDGET_LINES[fund]) + 1})" if per_fund > len(BUDGET_LINES[fund]) else ""

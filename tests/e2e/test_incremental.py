@@ -82,18 +82,19 @@ def test_incremental_night_equals_full_rebuild(tmp_path: Path) -> None:
 
 
 def test_lines_mapped_under_other_reference_data_are_remapped(tmp_path: Path) -> None:
-    """A file whose stored funds no longer match cost_centres.csv / funds.csv is loaded again."""
+    """Lines mapped under other mapping rules or funds (another mapping_version) are mapped again."""
     settings = Settings(data_dir=tmp_path / "data")
     shutil.copytree(DEMO, settings.landing_dir)
     published, _ = night(settings, "night_1")
     want = marts(published)["spend_transactions"]
 
-    # As if one file had been mapped under an older cost_centres.csv: its lines sit under another fund.
+    # As if one file had been mapped under older mapping rules: its lines sit under another fund.
     published.chmod(0o644)
     con = duckdb.connect(str(published))
     stale_file = con.execute("SELECT min(file_id) FROM marts.spend_transactions").fetchone()[0]
     con.execute("""UPDATE marts.spend_transactions SET fund_code = 'OLD', fund_name = 'Old fund',
-                   funding_source_code = NULL WHERE file_id = ?""", [stale_file])
+                   funding_source_code = NULL, mapping_rule = 'expense_area = anything',
+                   mapping_version = 'older rules' WHERE file_id = ?""", [stale_file])
     con.close()
     published.chmod(0o444)
 

@@ -35,15 +35,15 @@ def test_the_demo_reference_passes_with_every_table_read(folder: Path) -> None:
     checked = check_folder(folder)
     assert checked.problems == []
     assert {name: len(rows) for name, rows in checked.tables.items()} == {
-        "bodies": 1, "funding_sources": 4, "funds": 7, "pillars": 4, "cost_centres": 7, "budget_controls": 6,
+        "bodies": 1, "funding_sources": 4, "funds": 7, "pillars": 4, "fund_mapping_rules": 7, "budget_controls": 6,
         "fund_opening_balances": 1, "budget_profiles": 6, "fund_contributions": 4, "payees": 4}
     assert checked.tables["budget_controls"][2].values["amount"] == "2400000.00"
 
 
 def test_a_cost_centre_mapped_to_a_fund_that_does_not_exist(folder: Path) -> None:
-    append(folder, "cost_centres.csv", "OPCC Commissioning - Youth,YOUTH")
+    append(folder, "fund_mapping_rules.csv", "OPCC Commissioning - Youth,,,,,,YOUTH,2012-11-22,,")
     assert check_folder(folder).problems == [
-        f"cost_centres.csv row 9, column fund_code = 'YOUTH': expected a fund_code of funds (funds.csv): {FUNDS}"]
+        f"fund_mapping_rules.csv row 9, column fund_code = 'YOUTH': expected a fund_code of funds (funds.csv): {FUNDS}"]
 
 
 def test_a_duplicate_key(folder: Path) -> None:
@@ -136,9 +136,10 @@ def test_a_missing_table_and_a_misspelt_column(folder: Path) -> None:
 
 
 def test_a_required_column_missing_from_the_header(folder: Path) -> None:
-    (folder / "cost_centres.csv").write_text("expense_area\nOPCC Commissioning - Safety Fund\n", encoding="utf-8")
+    (folder / "fund_mapping_rules.csv").write_text("expense_area\nOPCC Commissioning - Safety Fund\n", encoding="utf-8")
     assert check_folder(folder).problems == [
-        "cost_centres.csv row 1: column fund_code missing: expected the header expense_area, fund_code"]
+        "fund_mapping_rules.csv row 1: column fund_code missing: expected the header expense_area, expense_type, body, "
+        "supplier, extra_column, extra_value, fund_code, effective_from, effective_to, note"]
 
 
 def test_a_blank_reference_parses_to_no_rows_and_asks_for_the_tables_that_need_one(tmp_path: Path) -> None:
@@ -159,5 +160,5 @@ def test_an_excel_csv_in_windows_1252_reads(folder: Path) -> None:
 
 
 def test_an_excel_error_in_the_first_cell_is_read_not_skipped_as_a_comment(folder: Path) -> None:
-    append(folder, "cost_centres.csv", "#N/A,CSF")
-    assert check_folder(folder).tables["cost_centres"][-1].values == {"expense_area": "#N/A", "fund_code": "CSF"}
+    append(folder, "fund_mapping_rules.csv", "#N/A,,,,,,CSF,,,")
+    assert check_folder(folder).tables["fund_mapping_rules"][-1].values["expense_area"] == "#N/A"

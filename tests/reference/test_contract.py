@@ -13,26 +13,26 @@ from opcc.reference.contract import CONTRACT, CONTRACT_FILE, load_contract
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "reference-data.md"
 
 MAPPING_RULES = """
-[fund_mapping_rules]
+[account_rules]
 description = "Rules mapping ledger lines to funds."
 key = ["ledger_column", "value", "effective_from"]
 effective = { from = "effective_from", per = ["ledger_column", "value"] }
 
-[fund_mapping_rules.columns.ledger_column]
+[account_rules.columns.ledger_column]
 type = "text"
 required = true
 values = ["expense_area", "expense_type"]
 
-[fund_mapping_rules.columns.value]
+[account_rules.columns.value]
 type = "text"
 required = true
 
-[fund_mapping_rules.columns.fund_code]
+[account_rules.columns.fund_code]
 type = "text"
 required = true
 references = "funds.fund_code"
 
-[fund_mapping_rules.columns.effective_from]
+[account_rules.columns.effective_from]
 type = "date"
 required = true
 """
@@ -47,23 +47,23 @@ def test_a_new_table_is_one_entry_in_the_contract(tmp_path: Path) -> None:
     for table in CONTRACT.values():
         (folder / table.file_name).write_bytes((CONTRACT_FILE.parents[2] / "seeds" / "reference" /
                                                 table.file_name).read_bytes())
-    (folder / "fund_mapping_rules.csv").write_text(
+    (folder / "account_rules.csv").write_text(
         "ledger_column,value,fund_code,effective_from\n"
         "expense_type,PCC Commissioning - Public Protection,CSF,2019-04-01\n"
         "expense_type,PCC Commissioning - Public Protection,LIF,2020-04-01\n"
         "expense_type,PCC Commissioning - Community Liason,NOPE,01/04/2019\n", encoding="utf-8")
     checked = check_folder(folder, contract)
     assert checked.problems == [
-        "fund_mapping_rules.csv row 4, column fund_code = 'NOPE': expected a fund_code of funds (funds.csv): "
+        "account_rules.csv row 4, column fund_code = 'NOPE': expected a fund_code of funds (funds.csv): "
         "CGS, CSF, INNOV, LIF, VCF, VFCSA, WELL"]
-    assert [r.values["effective_from"] for r in checked.tables["fund_mapping_rules"]] == [
+    assert [r.values["effective_from"] for r in checked.tables["account_rules"]] == [
         "2019-04-01", "2020-04-01", "2019-04-01"]
 
 
 def test_a_contract_that_references_what_does_not_exist_is_refused(tmp_path: Path) -> None:
     broken = tmp_path / "contract.toml"
     broken.write_text(MAPPING_RULES.replace("funds.fund_code", "fundz.fund_code"), encoding="utf-8")
-    with pytest.raises(ValueError, match="fund_mapping_rules.fund_code references fundz.fund_code"):
+    with pytest.raises(ValueError, match="account_rules.fund_code references fundz.fund_code"):
         load_contract(broken)
 
 

@@ -27,8 +27,8 @@ def test_a_version_is_recorded_then_kept_until_the_reference_changes(tmp_path: P
                      "changed": False, "changes": []}
 
     # Finance re-maps a cost centre, adds a fund and removes a payee.
-    text = (folder / "cost_centres.csv").read_text(encoding="utf-8")
-    (folder / "cost_centres.csv").write_text(text.replace("OPCC Wellbeing Fund,WELL", "OPCC Wellbeing Fund,CSF"))
+    text = (folder / "fund_mapping_rules.csv").read_text(encoding="utf-8")
+    (folder / "fund_mapping_rules.csv").write_text(text.replace("OPCC Wellbeing Fund,,,,,,WELL", "OPCC Wellbeing Fund,,,,,,CSF"))
     with (folder / "funds.csv").open("a", encoding="utf-8") as fh:
         fh.write("YOUTH,Youth Fund,Priority Commissioning,PCC,DORSET_PCC,false,\n")
     lines = (folder / "payees.csv").read_text(encoding="utf-8").splitlines()
@@ -39,12 +39,13 @@ def test_a_version_is_recorded_then_kept_until_the_reference_changes(tmp_path: P
     assert changed["since"] == "2026-12-03T02:00:00+00:00"
     assert [history.describe_change(c) for c in changed["changes"]] == [
         "funds: 1 row added (YOUTH)",
-        "cost_centres: 1 row changed (OPCC Wellbeing Fund: fund_code 'WELL' -> 'CSF')",
+        "fund_mapping_rules: 1 row changed (OPCC Wellbeing Fund / 2012-11-22: fund_code 'WELL' -> 'CSF')",
         "payees: 1 row removed (Victim Support)"]
     # Every version a night used is kept whole, so a past month's figures can be explained.
     assert [e["version"] for e in history.log(kept)] == [first["version"], changed["version"]]
     old = history.used_by(kept, first["version"])
-    assert old is not None and {"expense_area": "OPCC Wellbeing Fund", "fund_code": "WELL"} in old["cost_centres"]
+    assert old is not None and any(r["expense_area"] == "OPCC Wellbeing Fund" and r["fund_code"] == "WELL"
+                               for r in old["fund_mapping_rules"])
 
 
 def test_row_order_is_not_a_change(tmp_path: Path) -> None:
@@ -58,13 +59,13 @@ def test_row_order_is_not_a_change(tmp_path: Path) -> None:
 def test_a_failing_reference_is_compared_but_never_becomes_the_version_in_use(tmp_path: Path) -> None:
     folder, kept = Path(shutil.copytree(DEMO_REFERENCE, tmp_path / "reference")), tmp_path / "history"
     good = history.record(kept, check_folder(folder), "2026-12-01", NIGHT_1)
-    with (folder / "cost_centres.csv").open("a", encoding="utf-8") as fh:
-        fh.write("OPCC Youth,YOUTH\n")
+    with (folder / "fund_mapping_rules.csv").open("a", encoding="utf-8") as fh:
+        fh.write("OPCC Youth,,,,,,YOUTH,2012-11-22,,\n")
     bad = check_folder(folder)
     assert not bad.ok
     seen = history.record(kept, bad, "2026-12-02", NIGHT_2)
     assert seen["changed"] and seen["since"] is None
-    assert [history.describe_change(c) for c in seen["changes"]] == ["cost_centres: 1 row added (OPCC Youth)"]
+    assert [history.describe_change(c) for c in seen["changes"]] == ["fund_mapping_rules: 1 row added (OPCC Youth / 2012-11-22)"]
     assert [e["version"] for e in history.log(kept)] == [good["version"]]
 
 
@@ -74,13 +75,13 @@ def test_check_reference_says_what_changed_since_the_version_in_use(
     assert main(["init", "--demo", str(data)]) == 0
     settings = load_settings(data)
     history.record(settings.reference_history_dir, check_folder(settings.reference_dir), "2026-12-01", NIGHT_1)
-    text = (settings.reference_dir / "cost_centres.csv").read_text(encoding="utf-8")
-    (settings.reference_dir / "cost_centres.csv").write_text(text.replace("OPCC Wellbeing Fund,WELL",
-                                                                          "OPCC Wellbeing Fund,CSF"))
+    text = (settings.reference_dir / "fund_mapping_rules.csv").read_text(encoding="utf-8")
+    (settings.reference_dir / "fund_mapping_rules.csv").write_text(text.replace("OPCC Wellbeing Fund,,,,,,WELL",
+                                                                                "OPCC Wellbeing Fund,,,,,,CSF"))
     capsys.readouterr()
     assert main(["--data-dir", str(data), "check-reference"]) == 0
     version = history.log(settings.reference_history_dir)[-1]["version"]
     assert capsys.readouterr().out.splitlines()[1:] == [
         f"changed since the version in use ({version}):",
-        "  cost_centres: 1 row changed (OPCC Wellbeing Fund: fund_code 'WELL' -> 'CSF')"]
+        "  fund_mapping_rules: 1 row changed (OPCC Wellbeing Fund / 2012-11-22: fund_code 'WELL' -> 'CSF')"]
     assert len(history.log(settings.reference_history_dir)) == 1  # checking records nothing

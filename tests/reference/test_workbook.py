@@ -63,9 +63,9 @@ def test_an_xlsx_reference_equals_its_csv_twin(tmp_path: Path) -> None:
 
 def test_a_problem_in_the_workbook_names_the_sheet_and_row(tmp_path: Path) -> None:
     workbook_twin(DEMO_REFERENCE, tmp_path / "book" / "reference.xlsx",
-                  edit={("cost_centres", 4, "fund_code"): "VCFX"})
+                  edit={("fund_mapping_rules", 4, "fund_code"): "VCFX"})
     assert check_folder(tmp_path / "book").problems == [
-        "reference.xlsx, sheet cost_centres row 4, column fund_code = 'VCFX': expected a fund_code of funds "
+        "reference.xlsx, sheet fund_mapping_rules row 4, column fund_code = 'VCFX': expected a fund_code of funds "
         "(reference.xlsx, sheet funds): CGS, CSF, INNOV, LIF, VCF, VFCSA, WELL"]
 
 

@@ -2,7 +2,9 @@
     Every budget line of current budgets files (the original budget and its revisions: virements and
     carry-forwards), with funding source and fund resolved to reference codes
     (extracts may give codes or names). A line may be set at funding-source level (no fund), at fund
-    level, or at cost-centre level; a cost centre without a fund takes the fund cost_centres.csv maps it to.
+    level, or at cost-centre level; a cost centre without a fund takes the fund the mapping rules
+    (fund_mapping_rules.csv) give that expense area / cost centre on 1 April of the budget's year (a rule that
+    also constrains another ledger column cannot apply to a budget line).
 -#}
 with budgets as (
 
@@ -18,10 +20,22 @@ current_files as (
 
 ),
 
+cost_centre_keys as (
+
+    select distinct
+        '' as body,
+        coalesce(cost_centre, '') as expense_area,
+        '' as expense_type,
+        '' as supplier,
+        '' as extras
+    from budgets
+    where cost_centre is not null
+
+),
+
 cost_centres as (
 
-    select lower(trim(expense_area)) as expense_area_key, fund_code
-    from {{ ref('cost_centres') }}
+    {{ fund_mapping_segments('cost_centre_keys') }}
 
 ),
 
@@ -51,7 +65,12 @@ resolved as (
     inner join current_files
         on current_files.file_id = budgets.file_id
     left join cost_centres
-        on cost_centres.expense_area_key = lower(trim(budgets.cost_centre))
+        on cost_centres.expense_area = budgets.cost_centre
+        and cost_centres.segment_from <= {{ financial_year_start_date('budgets.financial_year') }}
+        and (
+            cost_centres.next_from is null
+            or {{ financial_year_start_date('budgets.financial_year') }} < cost_centres.next_from
+        )
 
 )
 

@@ -2,7 +2,7 @@
     Monthly budget against actual spend per fund and cost centre, with year-to-date figures.
     Budget: each financial year's budget on a fund + cost centre, divided by 12 (to the penny; March takes
     the rounding so the 12 months add up to the annual budget exactly). Actual: current ledger lines,
-    mapped to funds through cost_centres.csv (unmapped lines under fund UNMAPPED), so in every financial
+    mapped to funds by the mapping rules (unmapped lines under fund UNMAPPED), so in every financial
     year the actuals equal the loaded current transactions to the penny.
 -#}
 with budget_years as (

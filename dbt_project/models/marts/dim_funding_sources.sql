@@ -1,4 +1,4 @@
-{#- Funding sources, plus the UNMAPPED member that ledger lines with an unmapped expense area roll up to. -#}
+{#- Funding sources, plus the UNMAPPED member that ledger lines no mapping rule matches roll up to. -#}
 with funding_sources as (
 
     select * from {{ ref('funding_sources') }}
@@ -17,7 +17,7 @@ union all
 
 select
     '{{ var("unmapped_code") }}' as funding_source_code,
-    'Unmapped: expense area not in cost_centres.csv' as funding_source_name,
+    'Unmapped: no mapping rule matches' as funding_source_name,
     false as ring_fenced,
     {{ dbt.cast('null', dbt.type_string()) }} as ring_fence_purpose,
     {{ dbt.cast('null', dbt.type_string()) }} as grantor

@@ -28,10 +28,10 @@ union all
 
 select
     '{{ var("unmapped_code") }}' as fund_code,
-    'Unmapped: expense area not in cost_centres.csv' as fund_name,
+    'Unmapped: no mapping rule matches' as fund_name,
     {{ dbt.cast('null', dbt.type_string()) }} as scheme,
     '{{ var("unmapped_code") }}' as funding_source_code,
-    'Unmapped: expense area not in cost_centres.csv' as funding_source_name,
+    'Unmapped: no mapping rule matches' as funding_source_name,
     {{ dbt.cast('null', dbt.type_string()) }} as body_code,
     false as ring_fenced,
     {{ dbt.cast('null', dbt.type_string()) }} as ring_fence_purpose

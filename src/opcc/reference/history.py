@@ -40,7 +40,8 @@ def log(history_dir: Path) -> list[dict[str, Any]]:
 
 
 def _key_text(name: str, row: dict[str, str | None]) -> str:
-    return " / ".join(row.get(c) or "" for c in CONTRACT[name].key) if name in CONTRACT else "?"
+    # A key's empty parts are left out (a mapping rule is keyed by seven columns, most of them empty).
+    return " / ".join(value for c in CONTRACT[name].key if (value := row.get(c))) if name in CONTRACT else "?"
 
 
 def changes(before: Snapshot, after: Snapshot) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from opcc.report.unmapped import AMBIGUOUS_SQL, UNMAPPED_SQL
 from opcc.warehouse_read import Reader, ReadError, WarehouseSource, open_reader
 
 
@@ -21,6 +22,9 @@ class MartData:
     priority_funds: list[dict[str, Any]] = field(default_factory=list)  # fund_code, fund_name, scheme
     scheme: str = "Commissioning"  # that scheme's name, as budget_controls.csv gives it
     missing: list[str] = field(default_factory=list)  # relations that could not be read
+    # Unmapped ledger spend by the value a mapping rule needs (report/unmapped.py); None when not readable.
+    unmapped: list[dict[str, Any]] | None = None
+    ambiguous_mapping: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _try(con: Reader, data: MartData, name: str, sql: str) -> list[dict[str, Any]]:
@@ -51,6 +55,11 @@ def read_marts(source: WarehouseSource, prefer_year: str | None = None) -> MartD
             "SELECT * FROM marts.commitments ORDER BY financial_year DESC, status, fund_code, commitment_id")
         data.pillar_spend = _try(con, data, "marts.pillar_spend",
             "SELECT * FROM marts.pillar_spend ORDER BY financial_year DESC, total DESC, pillar_code")
+        try:
+            data.unmapped = con.rows(UNMAPPED_SQL)
+            data.ambiguous_mapping = con.rows(AMBIGUOUS_SQL)
+        except ReadError:
+            data.missing.append("marts.spend_transactions (mapping_rule)")
         controls = _try(con, data, "reference.budget_controls",
             "SELECT DISTINCT financial_year FROM reference.budget_controls")
         data.control_years = {r["financial_year"] for r in controls}

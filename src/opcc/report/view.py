@@ -10,7 +10,7 @@ from typing import Any
 
 from opcc import run_record
 from opcc.config import FEEDS
-from opcc.report import svg
+from opcc.report import svg, unmapped
 from opcc.report.formatting import amount, count, gbp, thousands, to_decimal
 from opcc.report.marts import MartData
 from opcc.run_record import Outcome, RunRecord
@@ -133,6 +133,7 @@ class Marts:
     intentions: list[IntentionsYear]
     recommissioning_available: bool
     recommissioning: list[tuple[str, Table]]
+    unmapped: unmapped.UnmappedSection
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ def marts(data: MartData) -> Marts:
         intentions=[y for y in (intentions_year(data, year) for year in data.years) if y is not None],
         recommissioning_available=bool(data.commitments),
         recommissioning=recommissioning(data),
+        unmapped=unmapped.section(data.unmapped, data.ambiguous_mapping),
     )
 
 

@@ -18,7 +18,9 @@ renamed as (
         nullif(trim(expense_type), '') as expense_type,
         nullif(trim(expense_area), '') as expense_area,
         {{ to_money('amount') }} as amount,
-        nullif(trim(narrative), '') as narrative
+        nullif(trim(narrative), '') as narrative,
+        -- the file's columns the contract does not know (a JSON object by header): mapping rules may use them
+        nullif(extras, '') as extras
     from source
 
 )
