@@ -33,6 +33,7 @@ funds as (
 select
     transactions.file_id,
     transactions.line_number,
+    transactions.sheet,
     transactions.body,
     transactions.transaction_date,
     transactions.financial_year,

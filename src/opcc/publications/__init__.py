@@ -222,7 +222,7 @@ def _publish_month(con: SqlSession, settings: Any, root: Path, month: str,
                    written: list[str]) -> list[MonthSummary]:
     out = []
     spend = _rows(con, "SELECT * FROM pub_spend WHERE month = ? ORDER BY payment_date, transaction_number, "
-                       "file_id, line_number", [month])
+                       "file_id, sheet, line_number", [month])
     grants = _rows(con, "SELECT * FROM pub_grants WHERE month = ? ORDER BY grant_date, programme, reference", [month])
     giving = _rows(con, "SELECT * FROM pub_360 WHERE month = ? ORDER BY award_date, id", [month])
     # Over £10,000 first, each individually; then the list of those of £10,000 or less.
