@@ -29,11 +29,11 @@ from opcc.ingest.header import FilePlan, Layout, detect_feed, plan_file
 from opcc.ingest.parse import OrderNotKept, combine_parts, drop_parsed, number_lines, parse_part, settle_totals
 from opcc.ingest.rawdb import raw_writer
 from opcc.ingest.read import Source, open_source, sheet_rows
-from opcc.ingest.sniff import RejectedFile, sniff
+from opcc.ingest.sniff import WORKBOOK_SUFFIXES, RejectedFile, sniff
 
 log = logging.getLogger(__name__)
 
-ACCEPTED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".tsv", ".zip"}
+ACCEPTED_SUFFIXES = {".csv", ".txt", ".tsv", ".zip", *WORKBOOK_SUFFIXES}
 MAX_AMOUNT = Decimal("9999999999999999.99")  # DECIMAL(18,2), the money type from raw to marts
 
 # Gives the next file id inside a file's load transaction (default: one more than raw's highest).
@@ -143,7 +143,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
     last_sheet: str | None = None
     try:
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-            raise RejectedFile(f"'{path.suffix}' files are not extracts: send CSV or .xlsx")
+            raise RejectedFile(f"'{path.suffix}' files are not extracts: send CSV or a workbook (.xlsx, .xls, .ods)")
         sniffed = sniff(path)
         result.sha256 = sniffed.sha256
         earlier = con.execute(
