@@ -1,6 +1,7 @@
 """Step 1 of ingestion, reading a received file: its records as cells, whatever holds them (CSV text in
 any encoding, line ending and delimiter; every sheet of a workbook, .xlsx, legacy .xls or OpenDocument .ods,
-all read by python-calamine; a zip archive holding one such file). Nothing here knows feeds or headers: that is header.py's work, on what this module reads."""
+all read by python-calamine; a zip archive holding one such file). Nothing here knows feeds or headers: that
+is header.py's work, on what this module reads."""
 
 from __future__ import annotations
 
@@ -185,7 +186,7 @@ def sheet_rows(source: Source, sheet: str) -> Iterator[Record]:
             ws = wb.get_sheet_by_name(sheet)
             first_column = ws.start[1] if ws.start else 0
             rows = ws.iter_rows()
-        except Exception as exc:  # noqa: BLE001 - calamine raises its own types for each damaged part
+        except Exception as exc:  # calamine raises its own types for each damaged part
             raise RejectedFile(f"sheet '{sheet}' of the workbook cannot be read: {exc}") from exc
         pad: list[str | None] = [None] * first_column
         for number, row in enumerate(rows, start=1):
@@ -213,7 +214,7 @@ def _workbook(source: Source) -> Iterator[Any]:
 
     try:
         wb = CalamineWorkbook.from_path(str(source.path))
-    except Exception as exc:  # noqa: BLE001 - calamine raises a zoo of types for damaged files
+    except Exception as exc:  # calamine raises a zoo of types for damaged files
         raise RejectedFile(f"the workbook cannot be opened: {exc}") from exc
     try:
         yield wb
