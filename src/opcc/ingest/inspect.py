@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from opcc.config import Settings, duckdb_config
-from opcc.feeds import FEEDS, Feed
+from opcc.feeds import FEEDS, Feed, Kind
 from opcc.ingest.header import FilePlan, detect_feed, plan_file, suggest_mapping
 from opcc.ingest.loader import parse_file
 from opcc.ingest.parse import settle_totals
@@ -138,7 +138,10 @@ def _show_plan(plan: FilePlan, feed: Feed, out: list[str]) -> None:
 def _show_parse(settings: Settings, source: Source, feed: Feed, plan: FilePlan, out: list[str]) -> None:
     con = duckdb.connect(config=duckdb_config(settings))
     try:
-        parse_file(con, source, feed, plan, settings.data_dir / "tmp")
+        dates = parse_file(con, source, feed, plan, settings.data_dir / "tmp",
+                           settings.date_order.get(feed.name, "day_first"))
+        if any(c.kind is Kind.DATE for c in feed.columns):
+            out.append(f"\ndates:     {dates.describe()}")
         amount = feed.amount_column
         by_sheet = con.execute(f"""SELECT sheet, max(line_number), sum({amount}) FROM parsed_lines
                                    WHERE NOT bad AND NOT is_total GROUP BY sheet""").fetchall()
