@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import duckdb
@@ -19,7 +21,7 @@ from opcc.config import Settings
 from opcc.ingest import ingest_feed
 from opcc.ingest.inspect import inspect_file
 
-Sheets = dict[str, list[list[object]]]
+Sheets = dict[str, list[Any]]  # each sheet's rows of cells (an .ods row may be a Blank)
 
 HEADER = ["Date", "Supplier", "Expense Type", "Amount"]
 # Two sheets, each numbering its rows from 1: April's lines are rows 2-4, May's rows 3-4 under a title row.
@@ -61,14 +63,27 @@ def _ods_cell(value: object) -> str:
     return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
 
 
+@dataclass(frozen=True)
+class Blank:
+    """Empty rows as LibreOffice writes them: one row element repeated (its sheets end in a million of them)."""
+
+    rows: int
+
+
+def _ods_row(row: list[object] | Blank) -> str:
+    if isinstance(row, Blank):
+        return (f'<table:table-row table:number-rows-repeated="{row.rows}">'
+                '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+    return "<table:table-row>" + "".join(_ods_cell(v) for v in row) + "</table:table-row>"
+
+
 def write_ods(path: Path, sheets: Sheets) -> None:
     """The least an OpenDocument spreadsheet needs: its mimetype first and stored, a manifest, content.xml."""
     ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
     tables = "".join(f"<table:table table:name={quoteattr(name)}>"
-                     + "".join("<table:table-row>" + "".join(_ods_cell(v) for v in row) + "</table:table-row>"
-                               for row in rows)
+                     + "".join(_ods_row(row) for row in rows)
                      + "</table:table>" for name, rows in sheets.items())
     content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
                f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>")
@@ -171,3 +186,14 @@ def test_a_damaged_workbook_is_rejected_not_crashed(tmp_path: Path) -> None:
     [result] = ingest_feed(settings, "transactions")
     assert result.status == "rejected"
     assert "workbook" in result.message and "please report" not in result.message
+
+
+def test_an_ods_keeps_row_numbers_across_repeated_empty_rows(tmp_path: Path) -> None:
+    sheets: Sheets = {"Sheet1": [HEADER, [dt.date(2020, 6, 1), "A Ltd", "Grants", 600], Blank(3),
+                                 [dt.date(2020, 6, 2), "B Ltd", "Grants", 700], Blank(1_048_000)]}
+    settings = land(tmp_path, "extract.ods", lambda p: write_ods(p, sheets))
+    [result] = ingest_feed(settings, "transactions")
+    assert (result.status, result.rows_loaded, result.loaded_amount) == ("loaded", 2, Decimal("1300.00"))
+    con = duckdb.connect(str(settings.raw_db), read_only=True)
+    assert con.execute("SELECT supplier, line_number FROM transactions ORDER BY 2").fetchall() == [
+        ("A Ltd", 2), ("B Ltd", 6)]
