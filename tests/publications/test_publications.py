@@ -387,3 +387,28 @@ def test_a_warehouse_published_before_the_narrative_column_gets_it_on_every_line
                                  "ORDER BY 1").fetchall()
         lines = con.execute("SELECT count(*) FROM marts.spend_transactions").fetchone()
     assert narratives == [("Printing of leaflets",), ("Staff sessions by DR  Helen Marsh",)] and lines == (7,)
+
+
+def test_a_workbook_line_is_an_item_of_its_own_sheet(tmp_path: Path) -> None:
+    """Lines without a transaction number stand alone, and a workbook's line is its sheet and row: row 2 of
+    August's sheet and row 2 of September's (£300 each) are two items under £500, never one of £600."""
+    import openpyxl
+
+    settings = Settings(data_dir=tmp_path / "data")
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, day in (("Aug", "2019-08-05"), ("Sep", "2019-09-05")):
+        ws = book.create_sheet(name)
+        ws.append(["Body Name", "Date", "Expense Type", "Expense Area", "Supplier Name", "Amount"])
+        ws.append([BODY, day, "Grants", AREA, f"{name} Supplies Ltd", 300])
+    ws.append([BODY, "2019-09-06", "Grants", AREA, "Big Supplies Ltd", 700])  # Sep row 3: over £500
+    (settings.landing_dir / "transactions").mkdir(parents=True)
+    book.save(settings.landing_dir / "transactions" / "spend-2019-08-09.xlsx")
+    _night(settings, tmp_path)
+    outcome = generate(settings, tmp_path)
+    assert outcome.released, outcome.message
+    assert {c["id"]: c["status"] for c in outcome.checks if c["status"] != "PASS"} == {}
+    spend = publications_dir(settings) / SPEND
+    assert sorted(p.parent.name for p in spend.rglob("*.csv")) == ["2019-09"]
+    [september] = spend.rglob("*.csv")
+    assert [(r["BeneficiaryName"], r["Amount"]) for r in _read(september)] == [("Big Supplies Ltd", "700.00")]
