@@ -389,9 +389,10 @@ def test_a_warehouse_published_before_the_narrative_column_gets_it_on_every_line
     assert narratives == [("Printing of leaflets",), ("Staff sessions by DR  Helen Marsh",)] and lines == (7,)
 
 
-def test_a_workbook_line_is_an_item_of_its_own_sheet(tmp_path: Path) -> None:
+def test_a_workbook_line_is_its_own_sheet_and_row_in_the_publications(tmp_path: Path) -> None:
     """Lines without a transaction number stand alone, and a workbook's line is its sheet and row: row 2 of
-    August's sheet and row 2 of September's (£300 each) are two items under £500, never one of £600."""
+    August's sheet and row 2 of September's (£300 each) are two items under £500, never one of £600; awards
+    without a reference on row 2 of two sheets are two 360Giving grants with two ids."""
     import openpyxl
 
     settings = Settings(data_dir=tmp_path / "data")
@@ -404,6 +405,15 @@ def test_a_workbook_line_is_an_item_of_its_own_sheet(tmp_path: Path) -> None:
     ws.append([BODY, "2019-09-06", "Grants", AREA, "Big Supplies Ltd", 700])  # Sep row 3: over £500
     (settings.landing_dir / "transactions").mkdir(parents=True)
     book.save(settings.landing_dir / "transactions" / "spend-2019-08-09.xlsx")
+    # Grant awards without references, one on row 2 of each sheet: each its own 360Giving grant.
+    grants = openpyxl.Workbook()
+    grants.remove(grants.active)
+    for name, day in (("Q2 2019", "2019-08-05"), ("Q3 2019", "2019-10-05")):
+        ws = grants.create_sheet(name)
+        ws.append(["Award Date", "Recipient", "Amount"])
+        ws.append([day, f"{name} Youth Club", 1000])
+    (settings.landing_dir / "grant_awards").mkdir(parents=True)
+    grants.save(settings.landing_dir / "grant_awards" / "grants-2019-20.xlsx")
     _night(settings, tmp_path)
     outcome = generate(settings, tmp_path)
     assert outcome.released, outcome.message
@@ -412,3 +422,6 @@ def test_a_workbook_line_is_an_item_of_its_own_sheet(tmp_path: Path) -> None:
     assert sorted(p.parent.name for p in spend.rglob("*.csv")) == ["2019-09"]
     [september] = spend.rglob("*.csv")
     assert [(r["BeneficiaryName"], r["Amount"]) for r in _read(september)] == [("Big Supplies Ltd", "700.00")]
+    ids = sorted(json.loads(p.read_text(encoding="utf-8"))["grants"][0]["id"]
+                 for p in (publications_dir(settings) / GIVING).rglob("*.json"))
+    assert len(ids) == 2 and ids[0].endswith("-Q2-2019-2") and ids[1].endswith("-Q3-2019-2"), ids
