@@ -389,6 +389,30 @@ def test_a_warehouse_published_before_the_narrative_column_gets_it_on_every_line
     assert narratives == [("Printing of leaflets",), ("Staff sessions by DR  Helen Marsh",)] and lines == (7,)
 
 
+def test_a_warehouse_published_before_the_sheet_column_gets_it_on_every_line(tmp_path: Path) -> None:
+    """Upgrading: the ledger mart of an earlier version has no sheet column; the next night adds it and reloads
+    every current file, so a workbook's old lines carry their sheet."""
+    import openpyxl
+
+    settings = Settings(data_dir=tmp_path / "data")
+    book = openpyxl.Workbook()
+    book.active.title = "Jun"
+    book.active.append(["Date", "Supplier Name", "Amount"])
+    book.active.append(["2019-06-03", "Victim Support", 900])
+    (settings.landing_dir / "transactions").mkdir(parents=True)
+    book.save(settings.landing_dir / "transactions" / "spend-2019-06.xlsx")
+    _land(settings, "transactions", "spend-2019-07.csv", JULY)
+    _night(settings, tmp_path)
+    settings.warehouse_db.chmod(0o644)
+    with duckdb.connect(str(settings.warehouse_db)) as con:
+        con.execute("ALTER TABLE marts.spend_transactions DROP COLUMN sheet")  # as an earlier version left it
+    _night(settings, tmp_path)  # no new file
+    with duckdb.connect(str(settings.warehouse_db), read_only=True) as con:
+        lines = con.execute("SELECT supplier, sheet, line_number FROM marts.spend_transactions "
+                            "ORDER BY 2 NULLS LAST").fetchall()
+    assert lines == [("Victim Support", "Jun", 2), ("Victim Support", None, 2)]
+
+
 def test_a_workbook_line_is_its_own_sheet_and_row_in_the_publications(tmp_path: Path) -> None:
     """Lines without a transaction number stand alone, and a workbook's line is its sheet and row: row 2 of
     August's sheet and row 2 of September's (£300 each) are two items under £500, never one of £600; awards
