@@ -87,9 +87,11 @@ def ledger_build(settings: Settings, name: str, files: dict[int, int]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA marts")
-    con.execute("CREATE TABLE marts.spend_transactions (file_id BIGINT, line_number INTEGER, amount DECIMAL(18,2))")
+    con.execute("CREATE TABLE marts.spend_transactions "
+                "(file_id BIGINT, sheet VARCHAR, line_number INTEGER, amount DECIMAL(18,2))")
     for file_id, lines in files.items():
-        con.execute("INSERT INTO marts.spend_transactions SELECT ?, range + 2, 1.00 FROM range(?)", [file_id, lines])
+        con.execute("INSERT INTO marts.spend_transactions (file_id, line_number, amount) "
+                    "SELECT ?, range + 2, 1.00 FROM range(?)", [file_id, lines])
     con.close()
     return path
 

@@ -8,7 +8,8 @@ funds AS (
     FROM reference.funds
 )
 SELECT 'budget line' AS kind, b.financial_year,
-       'file ' || CAST(b.file_id AS VARCHAR) || ' line ' || CAST(b.line_number AS VARCHAR) AS reference,
+       'file ' || CAST(b.file_id AS VARCHAR) || coalesce(' sheet ' || b.sheet, '') || ' line '
+           || CAST(b.line_number AS VARCHAR) AS reference,
        b.stated_funding_source_code AS funding_source_code, b.fund_code,
        f.funding_source_code AS fund_funding_source_code,
        CAST(b.amount AS DECIMAL(18,2)) AS amount,

@@ -10,7 +10,9 @@ loaded AS (
     SELECT file_id, sum(n) AS n FROM loaded_lines GROUP BY file_id
 ),
 quarantined AS (
-    SELECT file_id, count(DISTINCT line_number) AS n FROM raw.main.quarantine GROUP BY file_id
+    -- a line is its sheet and row in a workbook (each sheet numbers its own rows); one line may break several rules
+    SELECT file_id, count(DISTINCT coalesce(sheet, '') || ':' || CAST(line_number AS VARCHAR)) AS n
+    FROM raw.main.quarantine GROUP BY file_id
 ),
 compared AS (
     SELECT f.file_id, f.feed, f.file_name, 'lines loaded' AS measure,

@@ -13,7 +13,7 @@ import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -73,6 +73,10 @@ class Settings(BaseModel):
     mappings: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description='[mappings.<feed>] tables of column = "header in the file", both in quotes')
+    # A file's date order is read from all its dates (a first or second number over 12 settles it); a file
+    # whose dates read either way is read in its feed's order here: day first (dd/mm/yyyy) unless set.
+    date_order: dict[str, Literal["day_first", "month_first"]] = Field(
+        default_factory=dict, description='[date_order] feed = "day_first" or "month_first", in quotes')
     alert_email: str | None = Field(
         None, pattern=r"^[^@\s]+@[^@\s]+$", examples=["finance@opcc.example"],
         description="an email address in quotes, like 'finance@opcc.example'")
@@ -126,6 +130,15 @@ class Settings(BaseModel):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return Decimal(str(value))
         return value
+
+    @field_validator("date_order")
+    @classmethod
+    def _known_feeds(cls, orders: dict[str, str]) -> dict[str, str]:
+        for feed, order in orders.items():
+            if feed not in FEEDS:
+                raise PydanticCustomError("unknown_feed", "a known feed: {known}",
+                                          {"key": f"date_order.{feed}", "value": order, "known": ", ".join(FEEDS)})
+        return orders
 
     @field_validator("mappings")
     @classmethod

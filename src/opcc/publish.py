@@ -167,7 +167,7 @@ def _export_by_source_file(con: duckdb.DuckDBPyConnection, folder: Path, name: s
             except OSError:
                 shutil.copy2(previous / target.name, target)
             continue
-        _copy(con, f'SELECT * FROM marts."{name}" WHERE file_id = {int(file_id)} ORDER BY line_number', target)
+        _copy(con, f'SELECT * FROM marts."{name}" WHERE file_id = {int(file_id)} ORDER BY sheet, line_number', target)
     if fingerprint is not None:
         (folder / stamp).write_text(fingerprint, encoding="utf-8")
 

@@ -208,6 +208,22 @@ def test_completeness_failures(tmp_path):
         assert (fx.run_dir / "failures" / f"{cid}.csv").exists()
 
 
+def test_quarantined_lines_are_counted_by_sheet_and_row(tmp_path):
+    """A workbook numbers each sheet's rows: row 5 quarantined on two sheets is two lines, not one."""
+    april = "(SELECT file_id FROM files WHERE file_name = 'spend-2019-04.csv')"
+    fx = build_fixture(tmp_path, raw_sql=[
+        f"UPDATE quarantine SET sheet = 'Apr' WHERE file_id = {april}",
+        "INSERT INTO quarantine (file_id, line_number, column_name, reason, raw_text, sheet) "
+        f"SELECT file_id, line_number, column_name, reason, raw_text, 'May' FROM quarantine WHERE file_id = {april}",
+        "UPDATE files SET rows_quarantined = rows_quarantined + 1, rows_received = rows_received + 1 "
+        "WHERE file_name = 'spend-2019-04.csv'",
+    ])
+    checks = by_id(run_audit(fx.settings, fx.build_db, fx.run_dir))
+    assert checks["completeness.rows_accounted_for"]["status"] == "PASS"
+    matched = checks["completeness.rows_loaded_match_raw"]
+    assert matched["status"] == "PASS", matched
+
+
 def test_commitments_ppa_and_register_failures(tmp_path):
     row = ("INSERT INTO marts.commitments BY NAME "
            "SELECT '2019/20' AS financial_year, '{id}-2019/20' AS commitment_key, "

@@ -188,7 +188,8 @@ def test_cli_ingest_prints_one_line_per_file(tmp_path: Path, capsys: pytest.Capt
     assert code == 1  # a rejected file makes the command say so
     assert lines == [
         "transactions/transactions_totals_row_recorded.csv: LOADED — 2 lines: 2 loaded (£1,300.25), "
-        "0 quarantined; totals line £1,300.25",
+        "0 quarantined; dates read day first (dd/mm/yyyy), the feed's configured order: 2 line(s) read either way "
+        "and none settles it; totals line £1,300.25",
         "transactions/rejected_empty.csv: REJECTED; the file is empty",
     ]
     # Paths given on the command line are copied, never moved: the sender's files stay put.
@@ -213,10 +214,10 @@ def test_a_file_that_fails_unexpectedly_is_set_aside_and_the_feed_goes_on(tmp_pa
         shutil.copy(CORPUS / name, landing / name)
     real_parse = loader.parse_file
 
-    def parse_or_fail(con, source, feed, plan, tmp_dir):
+    def parse_or_fail(con, source, feed, plan, tmp_dir, *order):
         if source.path.name == "transactions_quoted_commas.csv":
             raise MemoryError("a failure nobody foresaw")
-        return real_parse(con, source, feed, plan, tmp_dir)
+        return real_parse(con, source, feed, plan, tmp_dir, *order)
 
     monkeypatch.setattr(loader, "parse_file", parse_or_fail)
     results = {r.file_name: r for r in ingest_feed(Settings(data_dir=data), "transactions")}

@@ -5,51 +5,18 @@ The expected figures are read from PROVENANCE.md, so a file added there with its
 
 from __future__ import annotations
 
-import re
 import shutil
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
+from real_extracts import REAL, Published, needs_real_extracts, published_files
 
 from opcc.config import Settings
 from opcc.ingest import ingest_feed
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "real-extracts"
-pytestmark = pytest.mark.skipif(not (REAL / "PROVENANCE.md").exists(),
-                                reason=f"the real published extracts are not here ({REAL}): a clone without shared/")
-
-
-@dataclass(frozen=True)
-class Published:
-    name: str
-    rows: int
-    total: Decimal
-
-    @property
-    def feed(self) -> str:
-        return "grant_awards" if "360giving" in self.name else "transactions"
-
-
-def published_files() -> list[Published]:
-    """Every file PROVENANCE.md gives figures for: its `Data rows: N` and `Control sum: X` (or, for grants,
-    `Sum of Amount Awarded: X` / `Sum: X`)."""
-    if not (REAL / "PROVENANCE.md").exists():
-        return []
-    text = (REAL / "PROVENANCE.md").read_text(encoding="utf-8")
-    found = []
-    for section in re.split(r"^#{2,3} ", text, flags=re.MULTILINE)[1:]:
-        names = re.findall(r"[\w.-]+\.(?:csv|xlsx|zip)", section.splitlines()[0])
-        rows = re.search(r"Data rows: ([\d,]+)", section)
-        total = re.search(r"(?:Control sum|Sum of Amount Awarded|Sum): ([\d,]+\.?\d*)", section)
-        if names and rows and total:
-            for name in names:
-                found.append(Published(name, int(rows.group(1).replace(",", "")),
-                                       Decimal(total.group(1).replace(",", "").rstrip("."))))
-    return found
-
+pytestmark = needs_real_extracts
 
 FILES = published_files()
 

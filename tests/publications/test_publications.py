@@ -389,3 +389,65 @@ def test_a_warehouse_published_before_the_narrative_column_gets_it_on_every_line
                                  "ORDER BY 1").fetchall()
         lines = con.execute("SELECT count(*) FROM marts.spend_transactions").fetchone()
     assert narratives == [("Printing of leaflets",), ("Staff sessions by DR  Helen Marsh",)] and lines == (7,)
+
+
+def test_a_warehouse_published_before_the_sheet_column_gets_it_on_every_line(tmp_path: Path) -> None:
+    """Upgrading: the ledger mart of an earlier version has no sheet column; the next night adds it and reloads
+    every current file, so a workbook's old lines carry their sheet."""
+    import openpyxl
+
+    settings = Settings(data_dir=tmp_path / "data")
+    book = openpyxl.Workbook()
+    book.active.title = "Jun"
+    book.active.append(["Date", "Supplier Name", "Amount"])
+    book.active.append(["2019-06-03", "Victim Support", 900])
+    (settings.landing_dir / "transactions").mkdir(parents=True)
+    book.save(settings.landing_dir / "transactions" / "spend-2019-06.xlsx")
+    _land(settings, "transactions", "spend-2019-07.csv", JULY)
+    _night(settings, tmp_path)
+    settings.warehouse_db.chmod(0o644)
+    with duckdb.connect(str(settings.warehouse_db)) as con:
+        con.execute("ALTER TABLE marts.spend_transactions DROP COLUMN sheet")  # as an earlier version left it
+    _night(settings, tmp_path)  # no new file
+    with duckdb.connect(str(settings.warehouse_db), read_only=True) as con:
+        lines = con.execute("SELECT supplier, sheet, line_number FROM marts.spend_transactions "
+                            "ORDER BY 2 NULLS LAST").fetchall()
+    assert lines == [("Victim Support", "Jun", 2), ("Victim Support", None, 2)]
+
+
+def test_a_workbook_line_is_its_own_sheet_and_row_in_the_publications(tmp_path: Path) -> None:
+    """Lines without a transaction number stand alone, and a workbook's line is its sheet and row: row 2 of
+    August's sheet and row 2 of September's (£300 each) are two items under £500, never one of £600; awards
+    without a reference on row 2 of two sheets are two 360Giving grants with two ids."""
+    import openpyxl
+
+    settings = Settings(data_dir=tmp_path / "data")
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, day in (("Aug", "2019-08-05"), ("Sep", "2019-09-05")):
+        ws = book.create_sheet(name)
+        ws.append(["Body Name", "Date", "Expense Type", "Expense Area", "Supplier Name", "Amount"])
+        ws.append([BODY, day, "Grants", AREA, f"{name} Supplies Ltd", 300])
+    ws.append([BODY, "2019-09-06", "Grants", AREA, "Big Supplies Ltd", 700])  # Sep row 3: over £500
+    (settings.landing_dir / "transactions").mkdir(parents=True)
+    book.save(settings.landing_dir / "transactions" / "spend-2019-08-09.xlsx")
+    # Grant awards without references, one on row 2 of each sheet: each its own 360Giving grant.
+    grants = openpyxl.Workbook()
+    grants.remove(grants.active)
+    for name, day in (("Q2 2019", "2019-08-05"), ("Q3 2019", "2019-10-05")):
+        ws = grants.create_sheet(name)
+        ws.append(["Award Date", "Recipient", "Amount"])
+        ws.append([day, f"{name} Youth Club", 1000])
+    (settings.landing_dir / "grant_awards").mkdir(parents=True)
+    grants.save(settings.landing_dir / "grant_awards" / "grants-2019-20.xlsx")
+    _night(settings, tmp_path)
+    outcome = generate(settings, tmp_path)
+    assert outcome.released, outcome.message
+    assert {c["id"]: c["status"] for c in outcome.checks if c["status"] != "PASS"} == {}
+    spend = publications_dir(settings) / SPEND
+    assert sorted(p.parent.name for p in spend.rglob("*.csv")) == ["2019-09"]
+    [september] = spend.rglob("*.csv")
+    assert [(r["BeneficiaryName"], r["Amount"]) for r in _read(september)] == [("Big Supplies Ltd", "700.00")]
+    ids = sorted(json.loads(p.read_text(encoding="utf-8"))["grants"][0]["id"]
+                 for p in (publications_dir(settings) / GIVING).rglob("*.json"))
+    assert len(ids) == 2 and ids[0].endswith("-Q2-2019-2") and ids[1].endswith("-Q3-2019-2"), ids

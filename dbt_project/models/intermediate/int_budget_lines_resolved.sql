@@ -50,6 +50,7 @@ resolved as (
     select
         budgets.file_id,
         budgets.line_number,
+        budgets.sheet,
         budgets.financial_year,
         budgets.funding_source,
         {{ resolve_funding_source_code('budgets.funding_source_match_key') }} as stated_funding_source_code,
@@ -77,6 +78,7 @@ resolved as (
 select
     resolved.file_id,
     resolved.line_number,
+    resolved.sheet,
     resolved.financial_year,
     resolved.funding_source,
     coalesce(resolved.stated_funding_source_code, funds.funding_source_code) as funding_source_code,

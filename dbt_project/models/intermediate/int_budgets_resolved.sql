@@ -6,6 +6,7 @@
 select
     file_id,
     line_number,
+    sheet,
     financial_year,
     funding_source,
     funding_source_code,

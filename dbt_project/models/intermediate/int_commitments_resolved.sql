@@ -62,6 +62,7 @@ pillars as (
 select
     resolved.file_id,
     resolved.line_number,
+    resolved.sheet,
     resolved.commitment_id,
     resolved.title,
     resolved.provider,

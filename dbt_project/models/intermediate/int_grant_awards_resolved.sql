@@ -16,6 +16,7 @@ current_files as (
 select
     awards.file_id,
     awards.line_number,
+    awards.sheet,
     awards.award_date,
     awards.financial_year,
     awards.month_start,

@@ -63,6 +63,7 @@ pillars as (
 select
     resolved.file_id,
     resolved.line_number,
+    resolved.sheet,
     resolved.project_id,
     resolved.title,
     resolved.provider,

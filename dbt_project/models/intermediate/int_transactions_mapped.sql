@@ -69,6 +69,7 @@ funds as (
 select
     lines.file_id,
     lines.line_number,
+    lines.sheet,
     lines.body,
     lines.transaction_date,
     lines.financial_year,

@@ -18,6 +18,7 @@ payees as (
 select
     awards.file_id,
     awards.line_number,
+    awards.sheet,
     awards.award_date,
     awards.financial_year,
     awards.month_start,

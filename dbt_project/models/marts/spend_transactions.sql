@@ -63,6 +63,7 @@
 select
     lines.file_id,
     lines.line_number,
+    lines.sheet,
     lines.body,
     lines.transaction_date,
     lines.financial_year,

@@ -1,7 +1,8 @@
 WITH lines AS (
     SELECT strftime(month_start, '%Y-%m') AS month, amount, month_start,
            sum(amount) OVER (PARTITION BY coalesce(body, ''),
-                             coalesce(transaction_number, 'line:' || file_id || ':' || line_number)) AS item_total
+                             coalesce(transaction_number,
+                                      'line:' || file_id || ':' || coalesce(sheet || ':', '') || line_number)) AS item_total
     FROM marts.spend_transactions
 ),
 ledger AS (

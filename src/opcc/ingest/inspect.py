@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 
 from opcc.config import Settings, duckdb_config
-from opcc.feeds import FEEDS, Feed
+from opcc.feeds import FEEDS, Feed, Kind
 from opcc.ingest.header import FilePlan, detect_feed, plan_file, suggest_mapping
 from opcc.ingest.loader import parse_file
 from opcc.ingest.parse import settle_totals
-from opcc.ingest.read import Source, open_source
+from opcc.ingest.read import Source, open_source, sheet_names
 from opcc.ingest.sniff import RejectedFile, sniff
 
 SHOWN = 5  # parsed lines shown
@@ -25,6 +25,8 @@ QUARANTINE_SHOWN = 20
 
 ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252",
              "utf-16": "UTF-16 (Unicode text)"}
+WORKBOOK_KINDS = {".xlsx": "Excel workbook", ".xlsm": "Excel workbook", ".xls": "Excel 97-2003 workbook (.xls)",
+                  ".ods": "OpenDocument spreadsheet (.ods)"}
 
 
 def inspect_file(settings: Settings, path: Path, feed_name: str | None = None) -> tuple[int, str]:
@@ -42,7 +44,8 @@ def inspect_file(settings: Settings, path: Path, feed_name: str | None = None) -
 
 def _describe(source: Source) -> str:
     if source.is_workbook:
-        return f"Excel workbook, {len(source.book.worksheets)} sheet(s)"
+        kind = WORKBOOK_KINDS.get(source.path.suffix.lower(), "workbook")
+        return f"{kind}, {len(sheet_names(source))} sheet(s)"
     return f"CSV, {ENCODINGS.get(source.sniffed.encoding or '', source.sniffed.encoding)}"
 
 
@@ -135,7 +138,10 @@ def _show_plan(plan: FilePlan, feed: Feed, out: list[str]) -> None:
 def _show_parse(settings: Settings, source: Source, feed: Feed, plan: FilePlan, out: list[str]) -> None:
     con = duckdb.connect(config=duckdb_config(settings))
     try:
-        parse_file(con, source, feed, plan, settings.data_dir / "tmp")
+        dates = parse_file(con, source, feed, plan, settings.data_dir / "tmp",
+                           settings.date_order.get(feed.name, "day_first"))
+        if any(c.kind is Kind.DATE for c in feed.columns):
+            out.append(f"\ndates:     {dates.describe()}")
         amount = feed.amount_column
         by_sheet = con.execute(f"""SELECT sheet, max(line_number), sum({amount}) FROM parsed_lines
                                    WHERE NOT bad AND NOT is_total GROUP BY sheet""").fetchall()

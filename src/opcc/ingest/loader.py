@@ -25,15 +25,16 @@ from opcc.config import FEEDS as FEED_NAMES
 from opcc.config import Settings, duckdb_config
 from opcc.feeds import FEEDS, Feed
 from opcc.ingest import stage
+from opcc.ingest.dates import DateOrder, Order, settle_order
 from opcc.ingest.header import FilePlan, Layout, detect_feed, plan_file
 from opcc.ingest.parse import OrderNotKept, combine_parts, drop_parsed, number_lines, parse_part, settle_totals
 from opcc.ingest.rawdb import raw_writer
 from opcc.ingest.read import Source, open_source, sheet_rows
-from opcc.ingest.sniff import RejectedFile, sniff
+from opcc.ingest.sniff import WORKBOOK_SUFFIXES, RejectedFile, sniff
 
 log = logging.getLogger(__name__)
 
-ACCEPTED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".tsv", ".zip"}
+ACCEPTED_SUFFIXES = {".csv", ".txt", ".tsv", ".zip", *WORKBOOK_SUFFIXES}
 MAX_AMOUNT = Decimal("9999999999999999.99")  # DECIMAL(18,2), the money type from raw to marts
 
 # Gives the next file id inside a file's load transaction (default: one more than raw's highest).
@@ -143,7 +144,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
     last_sheet: str | None = None
     try:
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-            raise RejectedFile(f"'{path.suffix}' files are not extracts: send CSV or .xlsx")
+            raise RejectedFile(f"'{path.suffix}' files are not extracts: send CSV or a workbook (.xlsx, .xls, .ods)")
         sniffed = sniff(path)
         result.sha256 = sniffed.sha256
         earlier = con.execute(
@@ -159,7 +160,9 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
             # Read and parse into temp tables first: the write transaction stays short.
             with open_source(path, sniffed, settings.data_dir / "tmp") as source:
                 plan = plan_file(source, FEEDS[feed], settings.mappings)
-                parse_file(con, source, FEEDS[feed], plan, settings.data_dir / "tmp")
+                dates = parse_file(con, source, FEEDS[feed], plan, settings.data_dir / "tmp",
+                                   settings.date_order.get(feed, "day_first"))
+                result.message = dates.note or ""  # the load's other notes follow it (_load)
                 headerless = [(sheet, list(sheet_rows(source, sheet))) for sheet in plan.headerless_sheets]
                 last_sheet = plan.layouts[-1].sheet
     except RejectedFile as exc:
@@ -212,25 +215,39 @@ def _commit(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: File
         raise
 
 
-def parse_file(con: duckdb.DuckDBPyConnection, source: Source, feed: Feed, plan: FilePlan, tmp_dir: Path) -> None:
+def parse_file(con: duckdb.DuckDBPyConnection, source: Source, feed: Feed, plan: FilePlan, tmp_dir: Path,
+               configured: Order = "day_first") -> DateOrder:
     """Stage and parse each part of the file (a CSV, or each sheet with a header) into `parsed_lines` and
-    `parsed` (parse.combine_parts). DuckDB's reader is tried first where it may keep line numbers; where they
-    are not provably kept, the part is read again exactly."""
+    `parsed` (parse.combine_parts), its dates in the order all of them settle (else `configured`, the feed's;
+    RejectedFile when they are in both orders). Read in `configured` order first, and again only when the
+    file's dates say otherwise."""
+    _parse_parts(con, source, feed, plan, tmp_dir, configured)
+    dates = settle_order(con, feed, configured)
+    if dates.order != configured:
+        drop_parsed(con)
+        _parse_parts(con, source, feed, plan, tmp_dir, dates.order)
+    return dates
+
+
+def _parse_parts(con: duckdb.DuckDBPyConnection, source: Source, feed: Feed, plan: FilePlan, tmp_dir: Path,
+                 order: Order) -> None:
+    """DuckDB's reader is tried first where it may keep line numbers; where they are not provably kept, the
+    part is read again exactly."""
     for part, layout in enumerate(plan.layouts):
-        if not _parse_fast(con, source, feed, layout, part, tmp_dir):
+        if not _parse_fast(con, source, feed, layout, part, tmp_dir, order):
             stage.exact(con, source, layout)
-            parse_part(con, feed, layout, part, ordered=False)
+            parse_part(con, feed, layout, part, ordered=False, order=order)
             number_lines(con, part, layout.sheet, None)
     combine_parts(con, len(plan.layouts))
 
 
 def _parse_fast(con: duckdb.DuckDBPyConnection, source: Source, feed: Feed, layout: Layout, part: int,
-                tmp_dir: Path) -> bool:
+                tmp_dir: Path, order: Order) -> bool:
     with stage.fast(con, source, layout, tmp_dir) as read:
         if read is None:
             return False
         try:
-            records = parse_part(con, feed, layout, part, ordered=True)
+            records = parse_part(con, feed, layout, part, ordered=True, order=order)
         except OrderNotKept as exc:
             log.warning("%s: read line by line instead of by DuckDB's reader: %s", source.path.name, exc)
             return False
@@ -291,7 +308,7 @@ def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileRe
     result.rows_received = loaded + quarantined
     result.loaded_amount = amount
     result.control_total = control
-    notes = []
+    notes = [result.message] if result.message else []  # the file's date order, when it needs saying
     if len(by_sheet) > 1 or headerless:
         notes.append(f"{len(by_sheet)} sheet(s) loaded")
     if headerless:

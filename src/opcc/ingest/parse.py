@@ -9,6 +9,7 @@ import re
 import duckdb
 
 from opcc.feeds import Column, Feed, Kind
+from opcc.ingest.dates import Order, date_formats, hint_sql
 from opcc.ingest.header import Layout
 from opcc.ingest.stage import sql_str
 
@@ -18,18 +19,34 @@ from opcc.ingest.stage import sql_str
 MONEY_RE = r"^(\()?(-)?(\d{1,3}(?:,\d{3})+|\d*)(\.\d{0,2})?(\))?(-)?$"
 PLAIN_MONEY_RE = r"£?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?"
 FLOAT_NOISE_RE = r"-?\d{1,16}\.\d{9,20}"  # binary noise of a float: many more decimals than a penny needs
-DATE_FORMATS = [
-    "%d/%m/%Y", "%Y-%m-%d", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%m-%Y", "%d.%m.%Y",
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d",
-]
-# Two-digit years are tried only when no four-digit reading works ('%Y' happily reads '19' as AD 19).
-SHORT_DATE_FORMATS = ["%d/%m/%y", "%d-%b-%y", "%d %b %y", "%d-%m-%y"]
+# Date formats: dates.date_formats, in the file's order (day first unless its dates say otherwise).
 YEAR_RE = r"^(?:FY\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})$"
 TOTAL_RE = r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b"
 # A longer cell is not a ledger value (Python's csv module stops at 128 KiB too): its line is quarantined.
 MAX_CELL_BYTES = 131_072
 
+def _date_macros(suffix: str, order: Order) -> str:
+    """opcc_date<suffix>(v): a date cell read in `order`. Two-digit years are tried only when no four-digit
+    reading works ('%Y' happily reads '19' as AD 19). The commonest form (dd/mm/yyyy, or mm/dd/yyyy) is read
+    directly; COALESCE only tries the rest where it failed. Five digits are an Excel serial date (a workbook cell
+    in General format, or a CSV saved from one): 45044 is 28/04/2023."""
+    full, short = date_formats(order)
+    return f"""
+CREATE OR REPLACE TEMP MACRO opcc_date_any{suffix}(v) AS
+    CASE WHEN year(try_strptime(v, {full!r})) >= 1000 THEN try_strptime(v, {full!r})
+         ELSE try_strptime(v, {short!r}) END;
+CREATE OR REPLACE TEMP MACRO opcc_date{suffix}(v) AS
+    coalesce(CASE WHEN length(v) = 10 THEN opcc_date_in_range(try_strptime(v, '{full[0]}')) END,
+             opcc_date_in_range(opcc_date_any{suffix}(v)),
+             CASE WHEN regexp_full_match(v, '\\d{{5}}(\\.0+)?')
+                  THEN opcc_date_in_range(DATE '1899-12-30' + CAST(CAST(v AS DOUBLE) AS INTEGER)) END);
+"""
+
+
+DATE_MACRO_SUFFIX: dict[Order, str] = {"day_first": "", "month_first": "_month_first"}
+
 MACROS = f"""
+CREATE OR REPLACE TEMP MACRO opcc_date_in_range(d) AS CASE WHEN year(d) BETWEEN 1990 AND 2100 THEN CAST(d AS DATE) END;
 CREATE OR REPLACE TEMP MACRO opcc_money_parts(v) AS
     regexp_extract(regexp_replace(regexp_replace(regexp_replace(v, '[£\\s]|GBP', '', 'gi'),
                                                  'CR$', '-', 'i'), 'DR$', '', 'i'),
@@ -51,17 +68,6 @@ CREATE OR REPLACE TEMP MACRO opcc_money(v) AS
               THEN TRY_CAST(replace(replace(v, '£', ''), ',', '') AS DECIMAL(18,2))
          WHEN regexp_full_match(v, '{FLOAT_NOISE_RE}') THEN opcc_money_float(TRY_CAST(v AS DECIMAL(38,20)))
          ELSE opcc_money_of(opcc_money_parts(v)) END;
-CREATE OR REPLACE TEMP MACRO opcc_date_any(v) AS
-    CASE WHEN year(try_strptime(v, {DATE_FORMATS!r})) >= 1000 THEN try_strptime(v, {DATE_FORMATS!r})
-         ELSE try_strptime(v, {SHORT_DATE_FORMATS!r}) END;
--- dd/mm/yyyy, by far the commonest, is read directly; COALESCE only tries the rest where it failed. Five digits
--- are an Excel serial date (a workbook cell in General format, or a CSV saved from one): 45044 is 28/04/2023.
-CREATE OR REPLACE TEMP MACRO opcc_date_in_range(d) AS CASE WHEN year(d) BETWEEN 1990 AND 2100 THEN CAST(d AS DATE) END;
-CREATE OR REPLACE TEMP MACRO opcc_date(v) AS
-    coalesce(CASE WHEN length(v) = 10 THEN opcc_date_in_range(try_strptime(v, '%d/%m/%Y')) END,
-             opcc_date_in_range(opcc_date_any(v)),
-             CASE WHEN regexp_full_match(v, '\\d{{5}}(\\.0+)?')
-                  THEN opcc_date_in_range(DATE '1899-12-30' + CAST(CAST(v AS DOUBLE) AS INTEGER)) END);
 CREATE OR REPLACE TEMP MACRO opcc_year(v) AS
     CASE WHEN regexp_full_match(upper(v), '{YEAR_RE}')
           AND (CAST(regexp_extract(upper(v), '{YEAR_RE}', 2) AS INT)
@@ -70,7 +76,8 @@ CREATE OR REPLACE TEMP MACRO opcc_year(v) AS
          THEN regexp_extract(upper(v), '{YEAR_RE}', 1) || '/'
               || lpad(CAST((CAST(regexp_extract(upper(v), '{YEAR_RE}', 1) AS INT) + 1) % 100 AS VARCHAR), 2, '0')
     END;
-"""
+""" + "".join(_date_macros(suffix, order) for order, suffix in DATE_MACRO_SUFFIX.items())
+
 
 TYPE_NAMES = {Kind.MONEY: "an amount in pounds (at most 16 digits before the point and 2 after it)",
               Kind.DATE: "a date (dd/mm/yyyy, d Mon yyyy or yyyy-mm-dd)",
@@ -78,9 +85,11 @@ TYPE_NAMES = {Kind.MONEY: "an amount in pounds (at most 16 digits before the poi
 PARSERS = {Kind.MONEY: "opcc_money", Kind.DATE: "opcc_date", Kind.YEAR: "opcc_year"}
 
 
-def _typed(col: Column, cell: str) -> str:
+def _typed(col: Column, cell: str, order: Order) -> str:
     if col.kind is Kind.TEXT:
         return cell
+    if col.kind is Kind.DATE:
+        return f"{PARSERS[col.kind]}{DATE_MACRO_SUFFIX[order]}({cell})"
     return f"{PARSERS[col.kind]}({cell})"
 
 
@@ -94,18 +103,21 @@ def _cell(i: int) -> str:
             f"ELSE {c} END AS n{i}")
 
 
-def parse_part(con: duckdb.DuckDBPyConnection, feed: Feed, layout: Layout, part: int, ordered: bool) -> int:
+def parse_part(con: duckdb.DuckDBPyConnection, feed: Feed, layout: Layout, part: int, ordered: bool,
+               order: Order = "day_first") -> int:
     """Parse `incoming`, in one pass, into the temp table `_parsed_<part>`: every record in file order with its
     typed columns, `extras`, `is_total`, `bad`, and for lines that need attention `column_name`, `reason` and
     `raw_text`. Returns the number of records. With `ordered` (DuckDB's reader, whose records carry no line
-    numbers), the plan is first checked to keep the file's order: the records' positions become their lines."""
+    numbers), the plan is first checked to keep the file's order: the records' positions become their lines.
+    Dates are read in `order`; each line's `date_hint` says which order its dates allow (dates.settle_order)."""
     con.execute(MACROS)
     ncols, columns = layout.ncols, layout.columns
     trimmed = ", ".join(_cell(i) for i in range(ncols))
     cells = {c.name: f"n{columns[c.name]}" if c.name in columns else "NULL" for c in feed.columns}
     first_cell = "coalesce(" + ", ".join(f"n{i}" for i in range(ncols)) + ")"
     filled = " + ".join(f"(n{i} IS NOT NULL)::INT" for i in range(ncols))
-    typed = ",\n    ".join(f"{_typed(c, '_t_' + c.name)} AS {c.name}" for c in feed.columns)
+    typed = ",\n    ".join(f"{_typed(c, '_t_' + c.name, order)} AS {c.name}" for c in feed.columns)
+    other_way = "opcc_date" + DATE_MACRO_SUFFIX["month_first" if order == "day_first" else "day_first"]
     extras = layout.extras()
     extras_sql = ("CAST(NULL AS VARCHAR)" if not extras else
                   "nullif(CAST(json_merge_patch('{}', json_object("
@@ -177,7 +189,7 @@ def parse_part(con: duckdb.DuckDBPyConnection, feed: Feed, layout: Layout, part:
         )
         -- Reasons and the line as received are spelled out only for the few lines that need them.
         SELECT line_number, blank, bad, labelled_total OR amount_alone AS is_total, amount_alone, {feed_cols},
-               {extras_sql} AS extras,
+               {extras_sql} AS extras, {hint_sql(feed, order, other_way)} AS date_hint,
                CASE WHEN bad THEN {column_sql} END AS column_name,
                CASE WHEN bad THEN {reason_sql} END AS reason,
                CASE WHEN bad OR labelled_total OR amount_alone THEN concat_ws(',', {raw_cells}, left(extra, 1000)) END

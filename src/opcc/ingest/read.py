@@ -1,6 +1,7 @@
 """Step 1 of ingestion, reading a received file: its records as cells, whatever holds them (CSV text in
-any encoding, line ending and delimiter; every sheet of a workbook; a zip archive holding one such
-file). Nothing here knows feeds or headers: that is header.py's work, on what this module reads."""
+any encoding, line ending and delimiter; every sheet of a workbook, .xlsx, legacy .xls or OpenDocument .ods,
+all read by python-calamine; a zip archive holding one such file). Nothing here knows feeds or headers: that
+is header.py's work, on what this module reads."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from opcc.ingest.sniff import RejectedFile, Sniffed, decode_cp1252, is_utf8, sniff
+from opcc.ingest.sniff import WORKBOOK_SUFFIXES, RejectedFile, Sniffed, decode_cp1252, is_utf8, sniff
 
 DELIMITERS = (",", ";", "\t", "|")
 HEAD_ROWS = 50  # rows searched for a header at the top of a file or sheet, and at its end
@@ -35,11 +36,11 @@ class Source:
 
     path: Path
     sniffed: Sniffed  # of `path`; the file as received is identified by its own sha256 (the loader's)
-    book: Any = None  # a workbook, opened once for all its reads (loading one costs 0.3 s)
+    book: Any = None  # a workbook, opened once for all its reads
 
     @property
     def is_workbook(self) -> bool:
-        return self.sniffed.kind == "xlsx"
+        return self.sniffed.kind == "workbook"
 
 
 Record = tuple[int, list[str | None]]  # (first physical line or sheet row, cells)
@@ -48,7 +49,7 @@ Record = tuple[int, list[str | None]]  # (first physical line or sheet row, cell
 @contextmanager
 def open_source(path: Path, sniffed: Sniffed, tmp_dir: Path) -> Iterator[Source]:
     """The file to read; for a zip archive, its one CSV or workbook, unpacked for the duration."""
-    if sniffed.kind == "xlsx":
+    if sniffed.kind == "workbook":
         with _workbook(Source(path, sniffed)) as book:
             yield Source(path, sniffed, book)
         return
@@ -61,11 +62,11 @@ def open_source(path: Path, sniffed: Sniffed, tmp_dir: Path) -> Iterator[Source]
         raise RejectedFile(f"the zip archive is damaged: {exc}") from exc
     with archive:
         members = [m for m in archive.infolist()
-                   if not m.is_dir() and Path(m.filename).suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+                   if not m.is_dir() and Path(m.filename).suffix.lower() in (".csv", ".txt", ".tsv", *WORKBOOK_SUFFIXES)
                    and not Path(m.filename).name.startswith((".", "~$"))]
         if len(members) != 1:
             found = ", ".join(m.filename for m in members) or "none"
-            raise RejectedFile(f"a zip archive must hold exactly one CSV or .xlsx extract (it holds {found})")
+            raise RejectedFile(f"a zip archive must hold exactly one CSV or workbook extract (it holds {found})")
         tmp_dir.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(dir=tmp_dir))
         try:
@@ -166,18 +167,30 @@ codecs.register_error("opcc-latin1", _latin1_for_undefined)
 
 
 # -- workbooks --------------------------------------------------------------------------------------
+# python-calamine reads .xlsx, .xls and .ods alike: cached values of formulas, dates as dates (a cell formatted as
+# a date), empty cells as ''. Its rows start at the sheet's first row but its cells at the first column holding
+# anything: they are padded back, so a row's cells are numbered from column A as Excel numbers them.
 
 def sheet_names(source: Source) -> list[str]:
+    """The worksheets, in the workbook's order (chart and macro sheets hold no lines)."""
+    from python_calamine import SheetTypeEnum
+
     with _workbook(source) as wb:
-        return [ws.title for ws in wb.worksheets]
+        return [m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
 
 
 def sheet_rows(source: Source, sheet: str) -> Iterator[Record]:
     """Every row of one sheet, numbered as Excel numbers them, its cells as the text a CSV would hold."""
     with _workbook(source) as wb:
-        ws = wb[sheet]
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield number, [cell_text(v) for v in row]
+        try:
+            ws = wb.get_sheet_by_name(sheet)
+            first_column = ws.start[1] if ws.start else 0
+            rows = ws.iter_rows()
+        except Exception as exc:  # calamine raises its own types for each damaged part
+            raise RejectedFile(f"sheet '{sheet}' of the workbook cannot be read: {exc}") from exc
+        pad: list[str | None] = [None] * first_column
+        for number, row in enumerate(rows, start=1):
+            yield number, pad + [cell_text(v) for v in row]
 
 
 def sheet_head_and_tail(source: Source, sheet: str) -> tuple[list[Record], list[Record]]:
@@ -197,11 +210,11 @@ def _workbook(source: Source) -> Iterator[Any]:
     if source.book is not None:
         yield source.book
         return
-    import openpyxl  # only workbooks need it
+    from python_calamine import CalamineWorkbook  # only workbooks need it
 
     try:
-        wb = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises a zoo of types for damaged files
+        wb = CalamineWorkbook.from_path(str(source.path))
+    except Exception as exc:  # calamine raises a zoo of types for damaged files
         raise RejectedFile(f"the workbook cannot be opened: {exc}") from exc
     try:
         yield wb
@@ -210,8 +223,9 @@ def _workbook(source: Source) -> Iterator[Any]:
 
 
 def cell_text(value: object) -> str | None:
-    """A workbook cell as the text a CSV would hold: dates ISO, numbers exact to the penny."""
-    if value is None:
+    """A workbook cell as the text a CSV would hold: dates ISO, numbers exact to the penny, a whole number
+    without decimals (a reference or an Excel serial date stored as a number: 45044.0 is 45044)."""
+    if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
@@ -219,6 +233,8 @@ def cell_text(value: object) -> str | None:
         return value.isoformat()
     if isinstance(value, bool | int):
         return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:  # every such float is exact
+        return str(int(value))
     if isinstance(value, float):
         # Spreadsheet arithmetic leaves binary noise (1041.4099999999999 is £1,041.41): round it away at the
         # penny; a value that really has more decimals keeps them (and is quarantined as an amount).

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 8 << 20
-XLSX_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
+ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .ods and .zip
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and .doc)
+# Workbooks by name, each checked against its magic: .xlsx, .xlsm and .ods are zip packages, .xls an OLE file.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml|<table|<!--)", re.IGNORECASE)
 
 
@@ -24,7 +26,7 @@ class RejectedFile(Exception):
 class Sniffed:
     sha256: str
     size: int
-    kind: str  # "csv" | "xlsx" | "zip" (an archive holding one extract: read.open_source)
+    kind: str  # "csv" | "workbook" | "zip" (an archive holding one extract: read.open_source)
     encoding: str | None  # for csv: "utf-8", "utf-8-sig", "utf-16", "cp1252"
     physical_lines: int  # newline-terminated lines (the last line counts even without one)
     trailing_empty_lines: int = 0  # empty lines at the very end (finance exports often add one)
@@ -57,14 +59,18 @@ def sniff(path: Path) -> Sniffed:
 
     if size == 0 or not head.strip():
         raise RejectedFile("the file is empty")
-    if head.startswith(XLSX_MAGIC):
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return Sniffed(sha, size, "xlsx", None, 0)
-        if path.suffix.lower() == ".zip":
+    suffix = path.suffix.lower()
+    if head.startswith(ZIP_MAGIC):
+        if suffix in (".xlsx", ".xlsm", ".ods"):
+            return Sniffed(sha, size, "workbook", None, 0)
+        if suffix == ".zip":
             return Sniffed(sha, size, "zip", None, 0)
-        raise RejectedFile("the file is a zip archive, not a CSV or .xlsx workbook")
+        raise RejectedFile("the file is a zip archive, not a CSV or a workbook (.xlsx, .xls, .ods)")
     if head.startswith(OLE_MAGIC):
-        raise RejectedFile("the file is a legacy Excel 97-2003 (.xls) workbook: save it as .xlsx or CSV")
+        if suffix == ".xls":
+            return Sniffed(sha, size, "workbook", None, 0)
+        raise RejectedFile(f"the file is a legacy Office (OLE) document named '{suffix}': an Excel 97-2003 "
+                           "workbook must be named .xls")
     if head.startswith(b"%PDF"):
         raise RejectedFile("the file is a PDF, not a CSV extract")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -127,7 +127,7 @@ def _copy_table(settings: Settings, duck: duckdb.DuckDBPyConnection, cur: cursor
     """One table's rows of the files in to_copy, through a CSV file under the data directory (memory stays
     flat at any size). DuckDB writes NULL as an empty field and an empty text as "", as PostgreSQL reads them."""
     names = ", ".join(columns)
-    order = "file_id" if table == "files" else "file_id, line_number"
+    order = "file_id" if table == "files" else "file_id, sheet, line_number"
     tmp_dir = settings.data_dir / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=tmp_dir, prefix=f"raw-{table}-", suffix=".csv") as fh:

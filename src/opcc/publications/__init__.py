@@ -240,7 +240,7 @@ def _publish_month(con: SqlSession, settings: Any, root: Path, month: str,
                    written: list[str], giving: bool = True) -> list[MonthSummary]:
     out = []
     spend = _rows(con, "SELECT * FROM pub_spend WHERE month = ? ORDER BY payment_date, transaction_number, "
-                       "file_id, line_number", [month])
+                       "file_id, sheet, line_number", [month])
     grants = _rows(con, "SELECT * FROM pub_grants WHERE month = ? ORDER BY grant_date, programme, reference", [month])
     giving_rows = _rows(con, "SELECT * FROM pub_360 WHERE month = ? ORDER BY award_date, id", [month]) if giving \
         else []

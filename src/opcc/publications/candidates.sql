@@ -15,7 +15,8 @@ JOIN pub_redact AS r ON r.compact_key = replace(k.name_key, ' ', '');
 CREATE TEMP TABLE pub_spend AS
 WITH lines AS (
     SELECT s.*,
-           coalesce(s.body, '') || '|' || coalesce(s.transaction_number, 'line:' || s.file_id || ':' || s.line_number)
+           coalesce(s.body, '') || '|' || coalesce(s.transaction_number,
+                                                   'line:' || s.file_id || ':' || coalesce(s.sheet || ':', '') || s.line_number)
                AS item_key
     FROM marts.spend_transactions AS s
 ),
@@ -25,6 +26,7 @@ items AS (
 SELECT
     strftime(l.month_start, '%Y-%m') AS month,
     l.file_id,
+    l.sheet,
     l.line_number,
     l.item_key,
     i.item_total,
@@ -117,7 +119,9 @@ CREATE TEMP TABLE pub_360 AS
 SELECT
     strftime(a.month_start, '%Y-%m') AS month,
     '360G-' || (SELECT prefix FROM pub_params) || '-'
-        || coalesce(a.reference, a.file_id || '-' || a.line_number) AS id,
+        -- an award without a reference is its line: file, sheet (workbooks; letters and digits) and row
+        || coalesce(a.reference, a.file_id || '-' || coalesce(regexp_replace(a.sheet, '[^A-Za-z0-9]+', '-', 'g') || '-', '')
+                                 || a.line_number) AS id,
     'Community Grant Scheme award to ' || g.recipient AS title,
     coalesce(a.purpose, 'Community Grant Scheme award' || coalesce(': ' || pl.pillar_name, '')) AS description,
     'GBP' AS currency,

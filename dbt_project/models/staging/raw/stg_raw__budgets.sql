@@ -9,6 +9,7 @@ renamed as (
     select
         {{ dbt.cast('file_id', dbt.type_bigint()) }} as file_id,
         {{ dbt.cast('line_number', dbt.type_int()) }} as line_number,
+        sheet,
         trim(financial_year) as financial_year,
         trim(funding_source) as funding_source,
         {{ match_key('funding_source') }} as funding_source_match_key,

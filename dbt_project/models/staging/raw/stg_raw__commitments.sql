@@ -9,6 +9,7 @@ renamed as (
     select
         {{ dbt.cast('file_id', dbt.type_bigint()) }} as file_id,
         {{ dbt.cast('line_number', dbt.type_int()) }} as line_number,
+        sheet,
         trim(commitment_id) as commitment_id,
         trim(title) as title,
         trim(provider) as provider,

@@ -9,6 +9,7 @@ renamed as (
     select
         {{ dbt.cast('file_id', dbt.type_bigint()) }} as file_id,
         {{ dbt.cast('line_number', dbt.type_int()) }} as line_number,
+        sheet,
         {{ dbt.cast('award_date', 'date') }} as award_date,
         {{ financial_year('award_date') }} as financial_year,
         {{ month_start('award_date') }} as month_start,

@@ -9,6 +9,7 @@ renamed as (
     select
         {{ dbt.cast('file_id', dbt.type_bigint()) }} as file_id,
         {{ dbt.cast('line_number', dbt.type_int()) }} as line_number,
+        sheet,
         trim(project_id) as project_id,
         trim(title) as title,
         nullif(trim(provider), '') as provider,

@@ -9,6 +9,7 @@ renamed as (
     select
         {{ dbt.cast('file_id', dbt.type_bigint()) }} as file_id,
         {{ dbt.cast('line_number', dbt.type_int()) }} as line_number,
+        sheet,
         {{ dbt.cast('receipt_date', 'date') }} as receipt_date,
         {{ financial_year('receipt_date') }} as financial_year,
         {{ month_start('receipt_date') }} as month_start,

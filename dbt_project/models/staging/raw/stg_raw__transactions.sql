@@ -9,6 +9,7 @@ renamed as (
     select
         {{ dbt.cast('file_id', dbt.type_bigint()) }} as file_id,
         {{ dbt.cast('line_number', dbt.type_int()) }} as line_number,
+        sheet,
         nullif(trim(body), '') as body,
         {{ dbt.cast('transaction_date', 'date') }} as transaction_date,
         {{ financial_year('transaction_date') }} as financial_year,
