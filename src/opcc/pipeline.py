@@ -36,9 +36,22 @@ def start(settings: Settings, run_id: str, when: dt.datetime) -> str:
 
 
 def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
-    from opcc.ingest import ingest_feed
+    """Load the feed's waiting files. A fault of the machine (a full disk...) leaves the file it met, and those after
+    it, in landing/ for the next run, records the one line that says so, and fails the task with it."""
+    from opcc.faults import MachineFault
+    from opcc.ingest import FileResult, ingest_feed
 
-    results = ingest_feed(settings, feed)
+    try:
+        results = ingest_feed(settings, feed)
+    except MachineFault as fault:
+        done = [r for r in fault.done if isinstance(r, FileResult)]
+        run_record.append_ingest(Path(run_dir), feed, done)
+        for r in done:
+            print(r.line())
+        line = f"{fault}; the file stays in {settings.landing_dir / feed} for the next run"
+        run_record.add_fault(Path(run_dir), line)
+        print(line)
+        raise StepFailed(line) from fault  # no retry within the night: the machine needs someone first
     run_record.append_ingest(Path(run_dir), feed, results)
     for r in results:
         print(r.line())

@@ -2,11 +2,17 @@
 
 A version is a warehouse file, `versions/warehouse-<version>.duckdb`, and its marts as Parquet,
 `marts-versions/<version>/`. BI opens two fixed paths, each replaced by one rename:
-`warehouse.duckdb` (the published version's file, hard-linked) and `marts` (a symbolic link to the
-published version's folder). The two renames follow each other with no work between; should a crash
-fall between them, `repair_published` points `marts` at the warehouse's version again. A reader that
-opened the old file keeps reading it (the rename does not touch its inode); a new connection sees the
-new one. The last `keep_versions` earlier versions stay, both halves, for `opcc rollback`.
+`warehouse.duckdb` (the published version's file) and `marts` (a symbolic link to the published version's
+folder). The two renames follow each other with no work between; should a crash fall between them,
+`repair_published` points `marts` at the warehouse's version again. A reader that opened the old file keeps
+reading it (the rename does not touch its inode); a new connection sees the new one. The last `keep_versions`
+earlier versions stay, both halves, for `opcc rollback`.
+
+Every kept version is a file of its own (a copy or a reflink, never a hard link of the published file), its
+sha256 recorded beside it (opcc.integrity) and in published.json for the published one, so damage to one file
+is never damage to its only copy; `verify_published` and `rollback` check them (the sha256, then DuckDB's own
+block checksums) before anything is built on them or switched to. Each Parquet folder likewise holds its own
+files and their sha256 (SHA256SUMS).
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from opcc.config import Settings, duckdb_config
+from opcc.integrity import copy_file, damage, fsync, keep_copy, recorded_sha256, sha256_of, sidecar
 
 # Schemas BI reads. Staging and intermediate views point at the raw database, which BI never opens.
 PUBLISHED_SCHEMAS = ("marts", "reference", "snapshots")
@@ -42,9 +50,37 @@ def _published_record(settings: Settings) -> Path:
 
 def published_info(settings: Settings) -> dict[str, str | None]:
     """What `publish` recorded of the version BI reads now: version, project_fingerprint (None after a
-    rollback), published_at. Empty when unknown (before the first publish, or a crash mid-swap)."""
+    rollback), published_at, sha256. Empty when unknown (before the first publish, or a crash mid-swap): the
+    record is written just before the rename that publishes, and names the file by its inode, size and time."""
+    record = _read_record(settings)
+    if not record or not settings.warehouse_db.exists():
+        return {}
+    st = settings.warehouse_db.stat()
+    if record.get("file") != [st.st_ino, st.st_size, st.st_mtime_ns]:
+        return {}
+    return {k: v for k, v in record.items() if k != "file"}
+
+
+def _read_record(settings: Settings) -> dict:
+    try:
+        record = json.loads(_published_record(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _write_record(settings: Settings, published: Path, version: str, fingerprint: str | None, digest: str) -> None:
+    """published.json for `published`, the file about to be renamed to warehouse.duckdb (a rename keeps the
+    inode, size and time that name it), whole or not at all."""
+    st = published.stat()
     path = _published_record(settings)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({
+        "version": version, "project_fingerprint": fingerprint,
+        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "sha256": digest,
+        "file": [st.st_ino, st.st_size, st.st_mtime_ns]}) + "\n", encoding="utf-8")
+    fsync(tmp)
+    os.replace(tmp, path)
 
 
 def first_unpublished_file_id(settings: Settings, build_db: Path, fingerprint: str) -> int:
@@ -101,21 +137,32 @@ def _version_of(version_file: Path) -> str:
     return version_file.stem.removeprefix("warehouse-")
 
 
+def _kept_files(settings: Settings) -> list[Path]:
+    return sorted(settings.versions_dir.glob("warehouse-*.duckdb"), reverse=True)
+
+
 def published_version(settings: Settings) -> str | None:
-    """The version BI reads now: the one whose file under versions/ is warehouse.duckdb itself
-    (None before the first publish, or for a warehouse published before versions were kept so)."""
+    """The version BI reads now (None before the first publish, or for a warehouse published before versions
+    were kept). Named by published.json; failing that (a crash between the record and the rename), by the
+    kept file that is warehouse.duckdb itself (a hard link, as versions were kept before) or has its sha256."""
     if not settings.warehouse_db.exists():
         return None
+    version = published_info(settings).get("version")
+    if version is not None:
+        return version
     published = settings.warehouse_db.stat()
-    return next((_version_of(v) for v in settings.versions_dir.glob("warehouse-*.duckdb")
-                 if os.path.samestat(v.stat(), published)), None)
+    kept = _kept_files(settings)
+    linked = next((_version_of(v) for v in kept if os.path.samestat(v.stat(), published)), None)
+    if linked is not None or not any(sidecar(v).exists() for v in kept):
+        return linked
+    digest = sha256_of(settings.warehouse_db)
+    return next((_version_of(v) for v in kept if recorded_sha256(v) == digest), None)
 
 
 def list_versions(settings: Settings) -> list[Path]:
     """Earlier published warehouses, newest first (not the one BI reads now)."""
-    published = settings.warehouse_db.stat() if settings.warehouse_db.exists() else None
-    return sorted((v for v in settings.versions_dir.glob("warehouse-*.duckdb")
-                   if published is None or not os.path.samestat(v.stat(), published)), reverse=True)
+    published = published_version(settings)
+    return [v for v in _kept_files(settings) if _version_of(v) != published]
 
 
 def export_parquet(settings: Settings, db: Path, version: str, fingerprint: str | None = None,
@@ -141,19 +188,43 @@ def export_parquet(settings: Settings, db: Path, version: str, fingerprint: str 
         con.close()
     (work / "version.json").write_text(json.dumps({"version": version, "project_fingerprint": fingerprint}) + "\n",
                                        encoding="utf-8")
+    sums = [f"{sha256_of(path)}  {path.relative_to(work)}" for path in sorted(work.rglob("*")) if path.is_file()]
+    (work / PARQUET_SUMS).write_text("\n".join(sums) + "\n", encoding="utf-8")
     for path in sorted(work.rglob("*"), reverse=True):  # files, then the folders that name them
-        _fsync(path)
-    _fsync(work)
+        fsync(path)
+    fsync(work)
     os.rename(work, final)
-    _fsync(final.parent)
+    fsync(final.parent)
     return final
+
+
+# Each Parquet version folder's files and their sha256, as `sha256sum -c` reads them.
+PARQUET_SUMS = "SHA256SUMS"
+
+
+def parquet_damage(folder: Path) -> str | None:
+    """Why a Parquet version folder is not whole (one line), or None. A folder written before SHA256SUMS was
+    kept is taken as it is."""
+    sums = folder / PARQUET_SUMS
+    if not folder.is_dir():
+        return f"{folder.name}: the folder is missing"
+    if not sums.exists():
+        return None
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        path = folder / name
+        if not path.is_file():
+            return f"{folder.name}/{name} is missing"
+        if sha256_of(path) != digest:
+            return f"{folder.name}/{name}: its sha256 is not the one recorded when it was written"
+    return None
 
 
 def _export_by_source_file(con: duckdb.DuckDBPyConnection, folder: Path, name: str, fingerprint: str | None,
                            previous: Path | None) -> None:
     """<mart>/file-<id>.parquet for each source file in the mart. A file the previous version holds for the
-    same dbt project is hard-linked (copied across file systems), not written again: a file's lines do
-    not change while it is current, and no Parquet file is ever rewritten in place."""
+    same dbt project is copied (a reflink where the file system has them), not exported again: a file's lines
+    do not change while it is current. Never a hard link: damage to one version's file must not reach another."""
     folder.mkdir()
     stamp = ".project_fingerprint"
     reusable = (fingerprint is not None and previous is not None and (previous / stamp).is_file()
@@ -161,10 +232,8 @@ def _export_by_source_file(con: duckdb.DuckDBPyConnection, folder: Path, name: s
     for (file_id,) in con.execute(f'SELECT DISTINCT file_id FROM marts."{name}" ORDER BY 1').fetchall():
         target = folder / f"file-{int(file_id)}.parquet"
         if reusable and previous is not None and (previous / target.name).is_file():
-            try:
-                os.link(previous / target.name, target)
-            except OSError:
-                shutil.copy2(previous / target.name, target)
+            copy_file(previous / target.name, target)
+            shutil.copystat(previous / target.name, target)  # the same file, as written once
             continue
         _copy(con, f'SELECT * FROM marts."{name}" WHERE file_id = {int(file_id)} ORDER BY line_number', target)
     if fingerprint is not None:
@@ -190,27 +259,28 @@ def publish(settings: Settings, build_db: Path, fingerprint: str | None = None) 
     return settings.warehouse_db
 
 
-def _swap_in(settings: Settings, new_file: Path, version: str, fingerprint: str | None) -> None:
+def _swap_in(settings: Settings, new_file: Path, version: str, fingerprint: str | None,
+             digest: str | None = None) -> None:
     """Publish `new_file` as `version`, whose Parquet folder is ready: the warehouse, then marts/, each
-    in one rename, with nothing between them that can fail for want of time or space."""
+    in one rename, with nothing between them that can fail for want of time or space. The version's kept
+    file is a verified copy of `new_file` (a rollback's is that version's already; `digest` is its sha256)."""
     warehouse = settings.warehouse_db
     settings.versions_dir.mkdir(parents=True, exist_ok=True)
     if warehouse.exists() and published_version(settings) is None:
         # Published before each version's file was kept at publish time: keep it as an earlier version
         # (its Parquet is exported again should it ever be rolled back to).
-        os.link(warehouse, _version_file(settings, _new_version()))
+        keep_copy(warehouse, _version_file(settings, _new_version()))
     os.chmod(new_file, 0o444)  # read-only for everyone: BI never writes to it
-    _fsync(new_file)
-    if not _version_file(settings, version).exists():  # a rollback's file is that version's already
-        os.link(new_file, _version_file(settings, version))
-    info = _published_record(settings)
-    info.unlink(missing_ok=True)  # never describe the new file with the old one's record
+    fsync(new_file)
+    kept = _version_file(settings, version)
+    if kept.exists():
+        digest = digest or recorded_sha256(kept) or sha256_of(new_file)
+    else:
+        digest = keep_copy(new_file, kept, digest)
+    _write_record(settings, new_file, version, fingerprint, digest)
     os.replace(new_file, warehouse)
     _point_marts_at(settings, version)
-    _fsync(warehouse.parent)
-    info.write_text(json.dumps({"version": version, "project_fingerprint": fingerprint,
-                                "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}) + "\n",
-                    encoding="utf-8")
+    fsync(warehouse.parent)
     _prune(settings)
 
 
@@ -231,8 +301,13 @@ def _point_marts_at(settings: Settings, version: str) -> None:
 
 
 def repair_published(settings: Settings) -> None:
-    """Point marts/ at the published warehouse's version if a crash fell between the two renames."""
+    """Point marts/ at the published warehouse's version if a crash fell between the two renames (and the
+    record at it, if the crash fell between the record and the first rename)."""
     version = published_version(settings)
+    if version is not None and not published_info(settings):
+        kept = _version_file(settings, version)
+        if kept.exists() and recorded_sha256(kept) is not None:
+            _write_record(settings, settings.warehouse_db, version, None, recorded_sha256(kept) or "")
     if version is None or not (settings.marts_versions_dir / version).is_dir():
         return
     link = settings.marts_dir
@@ -245,36 +320,89 @@ def _prune(settings: Settings) -> None:
     earlier = list_versions(settings)
     for old in earlier[settings.keep_versions:]:
         old.unlink()
+        sidecar(old).unlink(missing_ok=True)
     kept = {_version_of(v) for v in earlier[:settings.keep_versions]} | {published_version(settings)}
     for folder in settings.marts_versions_dir.iterdir():
         if folder.name not in kept:  # older versions, and leftovers of crashed attempts
             shutil.rmtree(folder)
 
 
-def rollback(settings: Settings, version: str | None = None) -> Path:
-    """Publish an earlier version again, warehouse and Parquet (the newest earlier one unless `version`
-    names one)."""
+class DamagedVersion(ValueError):
+    """A version asked for by name is damaged: it is not switched to."""
+
+
+def version_damage(settings: Settings, kept: Path) -> str | None:
+    """Why the kept version `kept` cannot be published again (one line), or None: its warehouse file (sha256,
+    then DuckDB's checks) and its Parquet folder when it has one (a missing one is exported again)."""
+    why = damage(kept, settings, recorded_sha256(kept))
+    if why is None:
+        folder = settings.marts_versions_dir / _version_of(kept)
+        why = parquet_damage(folder) if folder.is_dir() else None
+    return why
+
+
+def rollback(settings: Settings, version: str | None = None,
+             on_skip: Callable[[str], None] = lambda line: None) -> Path:
+    """Publish an earlier version again, warehouse and Parquet: the newest intact earlier one unless `version`
+    names one. Each is verified first; a damaged one is skipped (`on_skip` hears why) or, when named, refused
+    (DamagedVersion). FileNotFoundError when no intact version is kept."""
     repair_published(settings)
     versions = list_versions(settings)
     if not versions:
         raise FileNotFoundError(f"no earlier versions in {settings.versions_dir}")
-    chosen = versions[0] if version is None else next(
-        (v for v in versions if version in v.name), None)
-    if chosen is None:
-        raise FileNotFoundError(f"no version matching {version!r}; have: {', '.join(v.name for v in versions)}")
+    if version is not None:
+        named = next((v for v in versions if version in v.name), None)
+        if named is None:
+            raise FileNotFoundError(f"no version matching {version!r}; have: {', '.join(v.name for v in versions)}")
+        why = version_damage(settings, named)
+        if why is not None:
+            raise DamagedVersion(f"{named.name} is damaged ({why}): not rolled back to it")
+        chosen = named
+    else:
+        found = None
+        for kept in versions:
+            why = version_damage(settings, kept)
+            if why is None:
+                found = kept
+                break
+            on_skip(f"{kept.name} is damaged ({why}): skipped")
+        if found is None:
+            raise FileNotFoundError(f"no intact version to roll back to: each of the {len(versions)} kept in "
+                                    f"{settings.versions_dir} is damaged")
+        chosen = found
+    folder = settings.marts_versions_dir / _version_of(chosen)
+    if folder.is_dir() and parquet_damage(folder) is not None:
+        shutil.rmtree(folder)
     # A version published before Parquet was versioned gets its folder now, from its own warehouse.
     export_parquet(settings, chosen, _version_of(chosen))
     tmp = settings.warehouse_db.with_name(".rollback.duckdb")
     tmp.unlink(missing_ok=True)
-    os.link(chosen, tmp)
-    _swap_in(settings, tmp, _version_of(chosen), None)  # which project built it is not recorded: test everything next
+    digest = recorded_sha256(chosen)
+    copy_file(chosen, tmp)  # BI's file is a copy of its own: the kept version stays as it was
+    if digest is not None and sha256_of(tmp) != digest:
+        tmp.unlink()
+        raise OSError(f"the copy of {chosen} differs from it: not rolled back")
+    _swap_in(settings, tmp, _version_of(chosen), None, digest)  # which project built it is not recorded
     return chosen
 
 
-def _fsync(path: Path) -> None:
-    """Flush a file, or a directory's entries (so a rename survives a power cut)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def verify_published(settings: Settings) -> str | None:
+    """Why the published warehouse (or its Parquet) is not intact, in one line; None when it is, or when nothing
+    is published. Its sha256 is checked against the one recorded at publish, then DuckDB reads every block."""
+    warehouse = settings.warehouse_db
+    if not warehouse.exists():
+        return None
+    expected = _read_record(settings).get("sha256")
+    why = None
+    if expected is not None and (digest := sha256_of(warehouse)) != expected:
+        # Unless a crash fell between the record and the rename: the previous version, intact, is published still.
+        if published_info(settings) or all(recorded_sha256(v) != digest for v in _kept_files(settings)):
+            why = "its sha256 is not the one recorded when it was published"
+    why = why or damage(warehouse, settings, None)
+    if why is not None:
+        return f"the published warehouse {warehouse} is damaged: {why}"
+    version = published_version(settings)
+    folder = settings.marts_versions_dir / version if version else None
+    if folder is not None and folder.is_dir() and (why := parquet_damage(folder)) is not None:
+        return f"the published Parquet {settings.marts_dir} is damaged: {why}"
+    return None

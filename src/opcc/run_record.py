@@ -2,7 +2,8 @@
 
 Tasks may run as separate processes, so the steps hand over through files in the run's folder under
 `reports/`: run.json (start), ingest-<feed>.json (each feed's files), dbt.json (the build), checks.json
-(the audit), publish.json (the publish step). This module alone names those files, writes and reads
+(the audit), publish.json (the publish step); faults.json (faults of the machine that stopped a step, each in one
+line) and notices.json (what the night found and mended before it began, such as a damaged warehouse). This module alone names those files, writes and reads
 them, chooses each run's folder, finds the newest run, and explains a run's outcome (`explain`).
 
 A run folder is `reports/<run date>/` for a day's first run, then `<run date>-2/`, `<run date>-3/`, …:
@@ -32,6 +33,8 @@ DBT_FILE = "dbt.json"
 CHECKS_FILE = "checks.json"
 PUBLISH_FILE = "publish.json"
 PUBLICATIONS_FILE = "publications.json"  # the transparency publications (opcc.publications)
+FAULTS_FILE = "faults.json"
+NOTICES_FILE = "notices.json"
 FOLDER_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:-(?P<n>\d+))?$")
 
 
@@ -85,6 +88,8 @@ class RunRecord:
     checks: list[Check] | None
     publish: PublishOutcome | None
     publications: dict[str, Any] | None = None  # the transparency publications step (publications.json)
+    faults: tuple[str, ...] = ()  # a full disk, memory exhausted...: one line each (faults.json)
+    notices: tuple[str, ...] = ()  # what the night found and mended first (notices.json)
 
     def checks_with(self, status: str) -> list[Check]:
         return [c for c in self.checks or [] if c.get("status") == status]
@@ -190,6 +195,31 @@ def read_publications(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _add_line(path: Path, line: str) -> None:
+    lines = _read_lines(path)
+    if line not in lines:
+        _write(path, [*lines, line])
+
+
+def _read_lines(path: Path) -> list[str]:
+    data = _read(path)
+    return [str(x) for x in data] if isinstance(data, list) else []
+
+
+def add_fault(folder: Path, line: str) -> None:
+    """A fault of the machine stopped a step (its files wait in landing/ for the next run): one line."""
+    _add_line(Path(folder) / FAULTS_FILE, line)
+
+
+def add_notice(folder: Path, line: str) -> None:
+    """Something the night found and dealt with that whoever runs it must hear of: one line."""
+    _add_line(Path(folder) / NOTICES_FILE, line)
+
+
+def read_notices(folder: Path) -> list[str]:
+    return _read_lines(Path(folder) / NOTICES_FILE)
+
+
 def read(folder: Path) -> RunRecord:
     folder = Path(folder)
     return RunRecord(
@@ -200,6 +230,8 @@ def read(folder: Path) -> RunRecord:
         checks=read_checks(folder),
         publish=read_publish(folder),
         publications=read_publications(folder),
+        faults=tuple(_read_lines(folder / FAULTS_FILE)),
+        notices=tuple(read_notices(folder)),
     )
 
 
@@ -293,6 +325,19 @@ def explain(record: RunRecord) -> Outcome:
     """Whether the run published and, if not, why: the one explanation every reader gives."""
     fails, warns = record.checks_with("FAIL"), record.checks_with("WARN")
     publish, dbt = record.publish, record.dbt
+    if record.faults:  # the machine's fault, not the data's: say that first, whatever it led to after
+        faults = "; ".join(record.faults)
+        if publish is not None and publish.published:
+            return Outcome(
+                FAILED, "PUBLISHED — but files wait in landing (a fault of the machine)",
+                f"published without the files a fault of the machine stopped: {faults}",
+                "The warehouse was published, but a fault of the machine (not of the data) stopped some extracts "
+                f"from loading: {faults}. They wait in landing/ and the next run loads them.")
+        return Outcome(
+            FAILED, "FAILED — a fault of the machine",
+            f"not published: {faults}",
+            f"A fault of the machine (not of the data) stopped the run: {faults}. The extracts wait in landing/ "
+            f"and load at the next run. {_STILL_LAST_GOOD}")
     if publish is not None and publish.published:
         blocked = record.publications is not None and not record.publications.get("released", True)
         if blocked:
