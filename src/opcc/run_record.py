@@ -2,9 +2,10 @@
 
 Tasks may run as separate processes, so the steps hand over through files in the run's folder under
 `reports/`: run.json (start), ingest-<feed>.json (each feed's files), dbt.json (the build), checks.json
-(the audit), publish.json (the publish step); faults.json (faults of the machine that stopped a step, each in one
-line) and notices.json (what the night found and mended before it began, such as a damaged warehouse). This module alone names those files, writes and reads
-them, chooses each run's folder, finds the newest run, and explains a run's outcome (`explain`).
+(the audit), publish.json (the publish step); faults.json (faults of the machine that stopped a step, one
+line each) and notices.json (what the night found and mended before it began, such as a damaged warehouse).
+This module alone names those files, writes and reads them, chooses each run's folder, finds the newest run,
+and explains a run's outcome (`explain`).
 
 A run folder is `reports/<run date>/` for a day's first run, then `<run date>-2/`, `<run date>-3/`, …:
 a rerun never erases the report that explained an earlier run of that day.
