@@ -8,6 +8,8 @@ step is safe to repeat: a retry or a rerun after a crash starts that step from i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from opcc import run_record
@@ -25,14 +27,48 @@ def build_db_for(settings: Settings) -> Path:
     return settings.builds_dir / "nightly.duckdb"
 
 
+@contextmanager
+def machine_faults_stop(run_dir: str | Path, subject: str) -> Iterator[None]:
+    """A fault of the machine (a full disk...) while doing `subject` fails the step with one line, recorded
+    for the run's explanation, instead of a traceback; no retry within the night: the machine needs someone."""
+    from opcc.faults import as_machine_fault
+
+    try:
+        yield
+    except StepFailed:
+        raise
+    except Exception as exc:
+        fault = as_machine_fault(exc, subject)
+        if fault is None:
+            raise
+        run_record.add_fault(Path(run_dir), str(fault))
+        print(fault)
+        raise StepFailed(str(fault)) from exc
+
+
 # -- the steps ------------------------------------------------------------------------------------
 
 def start(settings: Settings, run_id: str, when: dt.datetime) -> str:
-    """Open the run's folder: a new one beside the day's earlier runs, whose reports stay."""
+    """Open the run's folder (a new one beside the day's earlier runs, whose reports stay), then check what
+    the night will build on, mending what it can (opcc.preflight): each finding is printed and kept in the
+    run record; a night that cannot start fails here with one line, its files waiting in landing/."""
+    from opcc.preflight import CannotStart, check_before_night
+
     for sub in ("landing", "archive", "quarantine"):
         for feed in FEEDS:
             (getattr(settings, f"{sub}_dir") / feed).mkdir(parents=True, exist_ok=True)
-    return str(run_record.open_run(settings.reports_dir, run_id, run_record.run_date_of(when)))
+    folder = run_record.open_run(settings.reports_dir, run_id, run_record.run_date_of(when))
+    with machine_faults_stop(folder, "checking the data directory before the night"):
+        try:
+            notices = check_before_night(settings)
+        except CannotStart as exc:
+            run_record.add_fault(folder, str(exc))
+            print(exc)
+            raise StepFailed(str(exc)) from None
+    for line in notices:
+        run_record.add_notice(folder, line)
+        print(line)
+    return str(folder)
 
 
 def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
@@ -78,7 +114,14 @@ def build(settings: Settings, run_dir: str) -> str:
         build_db, tested_from = _prepare_postgres_build(settings, fingerprint)
     else:
         from opcc.publish import first_unpublished_file_id, prepare_build
+        from opcc.raw_backup import RawDamaged, backup_raw
 
+        with machine_faults_stop(run_dir, "backing up raw.duckdb after the night's ingest"):
+            try:
+                print(backup_raw(settings))
+            except RawDamaged as exc:
+                run_record.add_fault(Path(run_dir), str(exc))
+                raise StepFailed(str(exc)) from None
         build_db = prepare_build(settings, build_db_for(settings))
         tested_from = first_unpublished_file_id(settings, build_db, fingerprint)
     # Unit tests run in development and CI (tests/dbt): their fixed inputs cannot change from night to night.
@@ -143,7 +186,8 @@ def publish(settings: Settings, build_db: str, run_dir: str) -> str:
         version = pg_wap.publish(settings, fingerprint)
         message = f"published version {version}: {where}"
     else:
-        where = str(wap.publish(settings, Path(build_db), fingerprint))
+        with machine_faults_stop(run_dir, "publishing the warehouse"):
+            where = str(wap.publish(settings, Path(build_db), fingerprint))
         message = f"published {where} and {settings.marts_dir}/<mart>.parquet"
     run_record.write_publish(record.folder, run_record.PublishOutcome(published=True, message=message,
                                                                       warehouse=where))

@@ -28,6 +28,7 @@ import duckdb
 
 from opcc.config import Settings, duckdb_config
 from opcc.integrity import copy_file, damage, fsync, keep_copy, recorded_sha256, sha256_of, sidecar
+from opcc.publish_parquet import export_parquet, parquet_damage
 
 # Schemas BI reads. Staging and intermediate views point at the raw database, which BI never opens.
 PUBLISHED_SCHEMAS = ("marts", "reference", "snapshots")
@@ -100,11 +101,6 @@ def first_unpublished_file_id(settings: Settings, build_db: Path, fingerprint: s
     return 0 if seen is None else seen + 1
 
 
-def mart_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
-
-
 def finalise_build(settings: Settings, build_db: Path) -> None:
     """Drop the views over raw, and checkpoint so the file stands alone (no write-ahead log)."""
     con = duckdb.connect(str(build_db), config=duckdb_config(settings))
@@ -118,11 +114,6 @@ def finalise_build(settings: Settings, build_db: Path) -> None:
         con.execute("CHECKPOINT")
     finally:
         con.close()
-
-
-# Line-grain marts whose lines of a file never change while the file is current (for a given dbt
-# project): exported as one Parquet file per source file, so a night writes only its new files.
-BY_SOURCE_FILE = ("spend_transactions",)
 
 
 def _new_version() -> str:
@@ -163,86 +154,6 @@ def list_versions(settings: Settings) -> list[Path]:
     """Earlier published warehouses, newest first (not the one BI reads now)."""
     published = published_version(settings)
     return [v for v in _kept_files(settings) if _version_of(v) != published]
-
-
-def export_parquet(settings: Settings, db: Path, version: str, fingerprint: str | None = None,
-                   previous: Path | None = None) -> Path:
-    """Every mart of `db` as marts-versions/<version>/<mart>.parquet (the line-grain ones as
-    <mart>/file-<id>.parquet), with version.json naming the version. Written under a hidden name and
-    renamed when whole, so a version folder is complete or absent. Kept if it exists already.
-    `previous` is the folder BI reads now: line-grain files it holds for the same dbt project are linked."""
-    final = settings.marts_versions_dir / version
-    if final.is_dir():
-        return final
-    work = final.with_name(f".{version}.partial")
-    shutil.rmtree(work, ignore_errors=True)  # a crashed earlier attempt
-    work.mkdir(parents=True)
-    con = duckdb.connect(str(db), read_only=True, config=duckdb_config(settings))
-    try:
-        for name in mart_names(con):
-            if name in BY_SOURCE_FILE:
-                _export_by_source_file(con, work / name, name, fingerprint, previous and previous / name)
-            else:
-                _copy(con, f'SELECT * FROM marts."{name}"', work / f"{name}.parquet")
-    finally:
-        con.close()
-    (work / "version.json").write_text(json.dumps({"version": version, "project_fingerprint": fingerprint}) + "\n",
-                                       encoding="utf-8")
-    sums = [f"{sha256_of(path)}  {path.relative_to(work)}" for path in sorted(work.rglob("*")) if path.is_file()]
-    (work / PARQUET_SUMS).write_text("\n".join(sums) + "\n", encoding="utf-8")
-    for path in sorted(work.rglob("*"), reverse=True):  # files, then the folders that name them
-        fsync(path)
-    fsync(work)
-    os.rename(work, final)
-    fsync(final.parent)
-    return final
-
-
-# Each Parquet version folder's files and their sha256, as `sha256sum -c` reads them.
-PARQUET_SUMS = "SHA256SUMS"
-
-
-def parquet_damage(folder: Path) -> str | None:
-    """Why a Parquet version folder is not whole (one line), or None. A folder written before SHA256SUMS was
-    kept is taken as it is."""
-    sums = folder / PARQUET_SUMS
-    if not folder.is_dir():
-        return f"{folder.name}: the folder is missing"
-    if not sums.exists():
-        return None
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        path = folder / name
-        if not path.is_file():
-            return f"{folder.name}/{name} is missing"
-        if sha256_of(path) != digest:
-            return f"{folder.name}/{name}: its sha256 is not the one recorded when it was written"
-    return None
-
-
-def _export_by_source_file(con: duckdb.DuckDBPyConnection, folder: Path, name: str, fingerprint: str | None,
-                           previous: Path | None) -> None:
-    """<mart>/file-<id>.parquet for each source file in the mart. A file the previous version holds for the
-    same dbt project is copied (a reflink where the file system has them), not exported again: a file's lines
-    do not change while it is current. Never a hard link: damage to one version's file must not reach another."""
-    folder.mkdir()
-    stamp = ".project_fingerprint"
-    reusable = (fingerprint is not None and previous is not None and (previous / stamp).is_file()
-                and (previous / stamp).read_text(encoding="utf-8") == fingerprint)
-    for (file_id,) in con.execute(f'SELECT DISTINCT file_id FROM marts."{name}" ORDER BY 1').fetchall():
-        target = folder / f"file-{int(file_id)}.parquet"
-        if reusable and previous is not None and (previous / target.name).is_file():
-            copy_file(previous / target.name, target)
-            shutil.copystat(previous / target.name, target)  # the same file, as written once
-            continue
-        _copy(con, f'SELECT * FROM marts."{name}" WHERE file_id = {int(file_id)} ORDER BY line_number', target)
-    if fingerprint is not None:
-        (folder / stamp).write_text(fingerprint, encoding="utf-8")
-
-
-def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
-    quoted = str(target).replace("'", "''")
-    con.execute(f"COPY ({query}) TO '{quoted}' (FORMAT parquet)")
 
 
 def publish(settings: Settings, build_db: Path, fingerprint: str | None = None) -> Path:
@@ -386,9 +297,9 @@ def rollback(settings: Settings, version: str | None = None,
     return chosen
 
 
-def verify_published(settings: Settings) -> str | None:
-    """Why the published warehouse (or its Parquet) is not intact, in one line; None when it is, or when nothing
-    is published. Its sha256 is checked against the one recorded at publish, then DuckDB reads every block."""
+def warehouse_damage(settings: Settings) -> str | None:
+    """Why the published warehouse is not intact, in one line; None when it is, or when nothing is published.
+    Its sha256 is checked against the one recorded at publish, then DuckDB reads every block."""
     warehouse = settings.warehouse_db
     if not warehouse.exists():
         return None
@@ -399,10 +310,21 @@ def verify_published(settings: Settings) -> str | None:
         if published_info(settings) or all(recorded_sha256(v) != digest for v in _kept_files(settings)):
             why = "its sha256 is not the one recorded when it was published"
     why = why or damage(warehouse, settings, None)
-    if why is not None:
-        return f"the published warehouse {warehouse} is damaged: {why}"
+    return None if why is None else f"the published warehouse {warehouse} is damaged: {why}"
+
+
+def parquet_damage_published(settings: Settings) -> str | None:
+    """Why the published version's Parquet folder is not whole, in one line; None when it is (or is none)."""
     version = published_version(settings)
     folder = settings.marts_versions_dir / version if version else None
-    if folder is not None and folder.is_dir() and (why := parquet_damage(folder)) is not None:
-        return f"the published Parquet {settings.marts_dir} is damaged: {why}"
-    return None
+    if folder is None or not folder.is_dir() or (why := parquet_damage(folder)) is None:
+        return None
+    return f"the published Parquet {settings.marts_dir} is damaged: {why}"
+
+
+def export_published_parquet_again(settings: Settings) -> None:
+    """The published version's Parquet written again from its warehouse (BI finds no marts/ for that instant)."""
+    version = published_version(settings)
+    assert version is not None  # parquet_damage_published found its folder
+    shutil.rmtree(settings.marts_versions_dir / version)
+    export_parquet(settings, settings.warehouse_db, version, published_info(settings).get("project_fingerprint"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -107,7 +108,7 @@ def load_files(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, fi
         try:
             results.append(_ingest_file(con, settings, feed, path, move, file_ids or (lambda: _next_file_id(con))))
         except MachineFault as fault:
-            fault.done = results
+            fault.done = list(results)
             raise
     return results
 
@@ -342,6 +343,11 @@ def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileRe
     result.message = "; ".join(notes)
 
 
+# A rejected file in quarantine/<feed>/ is `<stamp>-<name>`, its reason beside it in `<that>.reason.txt`.
+QUARANTINE_STAMP = re.compile(r"^\d{8}T\d{6}-")
+REASON_SUFFIX = ".reason.txt"
+
+
 def _file_away(settings: Settings, feed: str, path: Path, result: FileResult, move: bool) -> None:
     """Move a landing file out of the way: received files to archive/, rejected ones to quarantine/."""
     if result.status == "rejected":
@@ -355,4 +361,4 @@ def _file_away(settings: Settings, feed: str, path: Path, result: FileResult, mo
     elif not target.exists():
         shutil.copy2(path, target)
     if result.status == "rejected":
-        target.with_name(target.name + ".reason.txt").write_text(result.message + "\n", encoding="utf-8")
+        target.with_name(target.name + REASON_SUFFIX).write_text(result.message + "\n", encoding="utf-8")
