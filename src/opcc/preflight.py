@@ -57,12 +57,12 @@ def _check_published(settings: Settings) -> list[str]:
     if why is not None:
         skipped: list[str] = []
         try:
-            chosen = publish.rollback(settings, on_skip=skipped.append)
+            chosen = publish.recover_published(settings, on_skip=skipped.append)
         except FileNotFoundError:
             aside = _set_aside(settings)
-            return [f"{why}: no intact earlier version is kept, so it is set aside as {aside} and tonight's build "
+            return [f"{why}: no intact version is kept, so it is set aside as {aside} and tonight's build "
                     "rebuilds the warehouse from raw"]
-        return [f"{why}: rolled back to {chosen.name}, the newest intact version"
+        return [f"{why}: replaced by {chosen.name}, the newest intact version"
                 + (f" ({'; '.join(skipped)})" if skipped else "") + "; tonight's build starts from it"]
     why = publish.parquet_damage_published(settings)
     if why is not None:

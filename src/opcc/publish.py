@@ -177,9 +177,9 @@ def _swap_in(settings: Settings, new_file: Path, version: str, fingerprint: str 
     file is a verified copy of `new_file` (a rollback's is that version's already; `digest` is its sha256)."""
     warehouse = settings.warehouse_db
     settings.versions_dir.mkdir(parents=True, exist_ok=True)
-    if warehouse.exists() and published_version(settings) is None:
+    if warehouse.exists() and "sha256" not in _read_record(settings) and published_version(settings) is None:
         # Published before each version's file was kept at publish time: keep it as an earlier version
-        # (its Parquet is exported again should it ever be rolled back to).
+        # (its Parquet is exported again should it ever be rolled back to). Never a damaged one, which has a record.
         keep_copy(warehouse, _version_file(settings, _new_version()))
     os.chmod(new_file, 0o444)  # read-only for everyone: BI never writes to it
     fsync(new_file)
@@ -281,20 +281,40 @@ def rollback(settings: Settings, version: str | None = None,
             raise FileNotFoundError(f"no intact version to roll back to: each of the {len(versions)} kept in "
                                     f"{settings.versions_dir} is damaged")
         chosen = found
-    folder = settings.marts_versions_dir / _version_of(chosen)
+    _publish_kept(settings, chosen, None)  # which project built it is not recorded: the build tests everything
+    return chosen
+
+
+def recover_published(settings: Settings, on_skip: Callable[[str], None] = lambda line: None) -> Path:
+    """Replace a damaged published warehouse: by its own kept copy when that is intact (the same version, so
+    nothing is lost), else by the newest intact earlier version (`rollback`). The kept file published."""
+    record = _read_record(settings)
+    version = record.get("version")
+    kept = _version_file(settings, version) if isinstance(version, str) else None
+    if kept is not None and kept.exists():
+        why = version_damage(settings, kept)
+        if why is None:
+            _publish_kept(settings, kept, record.get("project_fingerprint"))
+            return kept
+        on_skip(f"its own kept copy {kept.name} is damaged too ({why})")
+    return rollback(settings, on_skip=on_skip)
+
+
+def _publish_kept(settings: Settings, kept: Path, fingerprint: str | None) -> None:
+    """Publish the kept version `kept` again (verified already), warehouse and Parquet."""
+    folder = settings.marts_versions_dir / _version_of(kept)
     if folder.is_dir() and parquet_damage(folder) is not None:
         shutil.rmtree(folder)
     # A version published before Parquet was versioned gets its folder now, from its own warehouse.
-    export_parquet(settings, chosen, _version_of(chosen))
+    export_parquet(settings, kept, _version_of(kept), fingerprint)
     tmp = settings.warehouse_db.with_name(".rollback.duckdb")
     tmp.unlink(missing_ok=True)
-    digest = recorded_sha256(chosen)
-    copy_file(chosen, tmp)  # BI's file is a copy of its own: the kept version stays as it was
+    digest = recorded_sha256(kept)
+    copy_file(kept, tmp)  # BI's file is a copy of its own: the kept version stays as it was
     if digest is not None and sha256_of(tmp) != digest:
         tmp.unlink()
-        raise OSError(f"the copy of {chosen} differs from it: not rolled back")
-    _swap_in(settings, tmp, _version_of(chosen), None, digest)  # which project built it is not recorded
-    return chosen
+        raise OSError(f"the copy of {kept} differs from it: not published")
+    _swap_in(settings, tmp, _version_of(kept), fingerprint, digest)
 
 
 def warehouse_damage(settings: Settings) -> str | None:

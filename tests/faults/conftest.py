@@ -1,0 +1,75 @@
+"""Shared by the fault-injection suite: a small disk (tmpfs) to fill, one synthetic ledger file, and the ways a
+file gets damaged (garbage in its middle, truncation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from opcc import synth
+
+LEDGER_LINES = 50_000  # as in issue 22's full disk: £22.5m over 50,000 lines
+
+
+@pytest.fixture(scope="session")
+def ledger_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One day's synthetic spend-over-£500 file of LEDGER_LINES lines (and its totals line), made once."""
+    out = tmp_path_factory.mktemp("synth")
+    [path] = synth.generate(out, LEDGER_LINES, seed=22, day=dt.date(2020, 4, 1))["transactions"]
+    return path
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 60 MB tmpfs of the test's own; skipped where mounting is not permitted (CI runs as root)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=60m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip() or proc.returncode}): "
+                    "the full-disk tests need root, as CI has")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def fill(disk: Path, leave_bytes: int) -> Path:
+    """Fill `disk` with a ballast file until only `leave_bytes` are free; returns the ballast (delete it to free)."""
+    ballast = disk / "ballast"
+    size = shutil.disk_usage(disk).free - leave_bytes
+    assert size > 0, f"{disk} has only {shutil.disk_usage(disk).free} bytes free"
+    with ballast.open("wb") as fh:
+        chunk = b"\0" * (1 << 20)
+        while size > 0:
+            fh.write(chunk[:min(size, len(chunk))])
+            size -= min(size, len(chunk))
+    return ballast
+
+
+def garble_middle(path: Path) -> None:
+    """Write garbage over the middle third of the file (at least 1 MB of it, or all but its header)."""
+    size = path.stat().st_size
+    length = max(size // 3, min(1 << 20, size - 12288))
+    start = max(12288, (size - length) // 2)  # past DuckDB's headers: the blocks that hold the tables
+    before = path.stat()
+    os.chmod(path, 0o644)
+    with path.open("r+b") as fh:
+        fh.seek(start)
+        fh.write(os.urandom(min(length, size - start)))
+    # As bit rot would: the file's size and times unchanged, only its bytes.
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.chmod(path, before.st_mode & 0o777)
+
+
+def truncate(path: Path) -> None:
+    """Cut the file to half its length, as a full disk or a crash while copying would."""
+    os.chmod(path, 0o644)
+    os.truncate(path, path.stat().st_size // 2)
