@@ -7,9 +7,11 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from opcc import synth
@@ -73,3 +75,31 @@ def truncate(path: Path) -> None:
     """Cut the file to half its length, as a full disk or a crash while copying would."""
     os.chmod(path, 0o644)
     os.truncate(path, path.stat().st_size // 2)
+
+
+OPCC = str(Path(sys.executable).with_name("opcc"))
+
+
+def opcc(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `opcc` command on data directory `data`, as whoever runs the nights would type it."""
+    env = {**os.environ, "OPCC_DATA_DIR": str(data)}
+    return subprocess.run([OPCC, *args], env=env, capture_output=True, text=True, timeout=900)
+
+
+def marts(db: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows, without the columns that record when a file arrived (the same for any night of the
+    same files)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for (table,) in con.execute("""SELECT table_name FROM information_schema.tables
+                                       WHERE table_schema = 'marts' ORDER BY 1""").fetchall():
+            cols = [c for (c,) in con.execute("""SELECT column_name FROM information_schema.columns
+                                                 WHERE table_schema = 'marts' AND table_name = ?
+                                                 ORDER BY ordinal_position""", [table]).fetchall()
+                    if c not in ("received_at", "message")]
+            select = ", ".join(f'"{c}"' for c in cols)
+            out[table] = con.execute(f'SELECT {select} FROM marts."{table}" ORDER BY ALL').fetchall()
+        return out
+    finally:
+        con.close()

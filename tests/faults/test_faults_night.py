@@ -1,0 +1,70 @@
+"""Whole nights through Airflow with a fault injected before each (issue 22, Why 2 and 3): a full disk, then a
+published warehouse with garbage in its middle, then one cut short, then a damaged raw.duckdb. After each, a plain
+`opcc run` publishes marts equal, row for row, to those of the undisturbed night, and nothing is lost from raw.
+The full disk is a real one: a 60 MB tmpfs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import fill, garble_middle, marts, opcc, truncate
+
+from opcc.config import Settings
+from opcc.preflight import space_needed
+
+pytestmark = pytest.mark.faults
+
+
+def raw_files(data: Path) -> list[tuple]:
+    con = duckdb.connect(str(data / "raw.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT feed, file_name, sha256, status, rows_loaded FROM main.files ORDER BY ALL"
+                           ).fetchall()
+    finally:
+        con.close()
+
+
+def landing(data: Path) -> list[str]:
+    return sorted(str(p.relative_to(data / "landing")) for p in (data / "landing").glob("*/*"))
+
+
+def test_a_full_disk_stops_the_night_in_one_line_and_a_rerun_after_freeing_space_loads_every_file(
+        small_disk: Path) -> None:
+    data = small_disk / "data"
+    assert opcc(data, "demo").returncode == 0
+    waiting = landing(data)
+
+    need, _ = space_needed(Settings(data_dir=data))
+    ballast = fill(small_disk, need - (6 << 20))
+    full = opcc(data, "run")
+    assert full.returncode == 1, full.stdout[-3000:]
+    [why] = [line for line in full.stdout.splitlines() if line.startswith("why:")]
+    assert why.startswith("why:       not published: disk full before the night: ") and why.endswith(
+        "free space, then rerun"), why
+    assert landing(data) == waiting and not (data / "raw.duckdb").exists()
+
+    ballast.unlink()
+    night = opcc(data, "run")
+    assert night.returncode == 0, night.stdout[-3000:] + night.stderr[-2000:]
+    assert landing(data) == [] and len(raw_files(data)) == len(waiting)
+    assert {r[3] for r in raw_files(data)} == {"loaded"}
+
+
+def test_damaged_published_warehouses_and_raw_are_each_found_and_mended_by_a_plain_rerun(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert opcc(data, "demo").returncode == 0
+    assert opcc(data, "run").returncode == 0
+    undisturbed, received = marts(data / "warehouse.duckdb"), raw_files(data)
+
+    for damage, target, found in ((garble_middle, "warehouse.duckdb", "the published warehouse"),
+                                  (truncate, "warehouse.duckdb", "the published warehouse"),
+                                  (garble_middle, "raw.duckdb", f"{data / 'raw.duckdb'} was damaged")):
+        damage(data / target)
+        rerun = opcc(data, "run")
+        assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-2000:]
+        notices = [line for line in rerun.stdout.splitlines() if line.startswith("notice:")]
+        assert len(notices) == 1 and found in notices[0], (target, rerun.stdout[-3000:])
+        assert marts(data / "warehouse.duckdb") == undisturbed, f"{damage.__name__} {target}"
+        assert raw_files(data) == received
