@@ -28,11 +28,14 @@ def ledger_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 60 MB tmpfs of the test's own; skipped where mounting is not permitted (CI runs as root)."""
+def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A tmpfs of the test's own, 60 MB unless the test is marked `disk_mb(n)`; skipped where mounting is not
+    permitted (CI runs as root)."""
+    marker = request.node.get_closest_marker("disk_mb")
+    size = marker.args[0] if marker else 60
     mount = tmp_path / "disk"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=60m", "tmpfs", str(mount)],
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}m", "tmpfs", str(mount)],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip() or proc.returncode}): "
