@@ -46,6 +46,14 @@ def machine_faults_stop(run_dir: str | Path, subject: str) -> Iterator[None]:
         raise StepFailed(str(fault)) from exc
 
 
+def _started(run_dir: str | None) -> str:
+    """The run's folder; when the start task failed (Airflow then hands the steps after it None), StepFailed: the
+    start task's one line says why, and no step after it may retry or guess another night's folder."""
+    if run_dir is None:
+        raise StepFailed("the night did not start (the start task failed and says why): nothing to do")
+    return run_dir
+
+
 # -- the steps ------------------------------------------------------------------------------------
 
 def start(settings: Settings, run_id: str, when: dt.datetime) -> str:
@@ -71,9 +79,10 @@ def start(settings: Settings, run_id: str, when: dt.datetime) -> str:
     return str(folder)
 
 
-def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
+def ingest(settings: Settings, feed: str, run_dir: str | None) -> dict[str, int]:
     """Load the feed's waiting files. A fault of the machine (a full disk...) leaves the file it met, and those after
     it, in landing/ for the next run, records the one line that says so, and fails the task with it."""
+    run_dir = _started(run_dir)
     from opcc.faults import MachineFault
     from opcc.ingest import FileResult, ingest_feed
 
@@ -99,10 +108,11 @@ def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
     return counts
 
 
-def build(settings: Settings, run_dir: str) -> str:
+def build(settings: Settings, run_dir: str | None) -> str:
     """dbt build into a new file beside the published warehouse (never into it); on PostgreSQL, raw's new
     files copied into schema `raw`, then dbt build into the build schemas beside the published ones
     (`marts__build`, ...). Returns the build file, or on PostgreSQL the build schemas' suffix."""
+    run_dir = _started(run_dir)
     from opcc.dbt_runner import project_fingerprint, run_dbt
 
     build_db: Path | str
@@ -194,11 +204,14 @@ def publish(settings: Settings, build_db: str, run_dir: str) -> str:
     return where
 
 
-def publications(settings: Settings, run_dir: str) -> str:
+def publications(settings: Settings, run_dir: str | None) -> str:
     """The month's transparency publications from the published warehouse, checked first: a FAIL check
     blocks them (the report says why), never the warehouse. Nothing to do when the night did not publish."""
     from opcc.publications import generate
 
+    if run_dir is None:
+        print("publications: the night did not start; the publications stay as they were")
+        return "skipped"
     published = run_record.read_publish(Path(run_dir))
     if published is None or not published.published:
         print("publications: the warehouse was not published tonight; the publications stay as they were")
@@ -211,9 +224,12 @@ def publications(settings: Settings, run_dir: str) -> str:
     return outcome.message
 
 
-def report(settings: Settings, run_dir: str) -> str:
+def report(settings: Settings, run_dir: str | None) -> str:
     from opcc.report import write_report
 
+    if run_dir is None:  # no run folder to report in: the start task's line is the night's explanation
+        print("report: the night did not start (see the start task); the reports stay as they were")
+        return "skipped"
     published = run_record.read_publish(Path(run_dir))
     path = write_report(settings, Path(run_dir),
                         _warehouse_to_report(settings, published is not None and published.published))
@@ -231,10 +247,11 @@ def _warehouse_to_report(settings: Settings, published: bool) -> WarehouseSource
     return source if source.exists() else None
 
 
-def finish(settings: Settings, run_dir: str) -> None:
+def finish(settings: Settings, run_dir: str | None) -> None:
     """Fail the run unless it published; tell the finance team either way when it matters. A night that published
     the warehouse but whose transparency publications a FAIL check blocked fails too (after emailing): the
     warehouse stays published, but a statutory publication held back must not pass as a green night."""
+    run_dir = _started(run_dir)
     outcome = run_record.explain(run_record.read(Path(run_dir)))
     build_db_for(settings).unlink(missing_ok=True)
     if outcome.published and not outcome.publications_blocked:
