@@ -75,13 +75,20 @@ def _why_not_published(settings: Settings) -> str:
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Load files into the raw database without running the rest."""
+    from opcc.faults import MachineFault
     from opcc.ingest import ingest_feed, ingest_paths
 
-    if args.paths:
-        results = ingest_paths(settings, [Path(p).resolve() for p in args.paths], args.feed)
-    else:
-        feeds = [args.feed] if args.feed else list(FEEDS)
-        results = [r for feed in feeds for r in ingest_feed(settings, feed)]
+    try:
+        if args.paths:
+            results = ingest_paths(settings, [Path(p).resolve() for p in args.paths], args.feed)
+        else:
+            feeds = [args.feed] if args.feed else list(FEEDS)
+            results = [r for feed in feeds for r in ingest_feed(settings, feed)]
+    except MachineFault as fault:  # a full disk...: the file stays where it is, said in one line
+        for r in fault.done:
+            print(r.line())  # type: ignore[attr-defined]
+        print(f"opcc ingest: {fault}; the file stays where it is", file=sys.stderr)
+        return 1
     for r in results:
         print(r.line())
     if not results:

@@ -88,3 +88,24 @@ def test_requeue_puts_a_file_set_aside_by_mistake_back_and_counts_reconcile(
 
     assert main(["--data-dir", str(tmp_path), "requeue", "no-such-file.csv"]) == 1
     assert "no such file in" in capsys.readouterr().err
+
+
+def test_a_killed_load_leaves_the_file_in_landing_and_nothing_in_raw(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Settings(data_dir=tmp_path)
+    [path] = land(s, DEMO[0])
+    fail_parsing_with(monkeypatch, KeyboardInterrupt())  # as SIGINT, or Airflow's SIGTERM (a BaseException too)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_feed(s, "transactions")
+    assert path.exists() and raw_files(s) == [] and not any(s.quarantine_dir.rglob("*"))
+
+
+def test_opcc_ingest_says_a_machine_fault_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    s = Settings(data_dir=tmp_path)
+    [path] = land(s, DEMO[0])
+    fail_parsing_with(monkeypatch, OSError(errno.ENOSPC, "No space left on device"))
+    assert main(["--data-dir", str(tmp_path), "ingest"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"opcc ingest: disk full while loading transactions/{path.name}: free space, then rerun")
+    assert "\n" not in err and path.exists()
