@@ -67,7 +67,11 @@ def keep_copy(source: Path, target: Path, digest: str | None = None) -> str:
     digest = digest or sha256_of(source)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
-    copy_file(source, partial)
+    try:
+        copy_file(source, partial)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a full disk: give back what the half copy took
+        raise
     if sha256_of(partial) != digest:
         partial.unlink()
         raise OSError(f"the copy of {source} differs from it: not kept")
