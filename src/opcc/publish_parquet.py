@@ -47,6 +47,9 @@ def export_parquet(settings: Settings, db: Path, version: str, fingerprint: str 
                 _export_by_source_file(con, work / name, name, fingerprint, previous and previous / name)
             else:
                 _copy(con, f'SELECT * FROM marts."{name}"', work / f"{name}.parquet")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)  # a full disk: give back what the half folder took
+        raise
     finally:
         con.close()
     (work / "version.json").write_text(json.dumps({"version": version, "project_fingerprint": fingerprint}) + "\n",

@@ -9,12 +9,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from opcc import synth
+from opcc.config import Settings
 
 LEDGER_LINES = 50_000  # as in issue 22's full disk: £22.5m over 50,000 lines
 
@@ -104,5 +106,28 @@ def marts(db: Path) -> dict[str, list[tuple]]:
             select = ", ".join(f'"{c}"' for c in cols)
             out[table] = con.execute(f'SELECT {select} FROM marts."{table}" ORDER BY ALL').fetchall()
         return out
+    finally:
+        con.close()
+
+
+def night(settings: Settings, n: int) -> Path:
+    """A build whose marts say which night made it: fund_position.committed = n, and a table big enough to
+    span many of DuckDB's blocks."""
+    path = settings.builds_dir / f"night{n}.duckdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.fund_position (fund_code VARCHAR, committed DECIMAL(18,2))")
+    con.execute("INSERT INTO marts.fund_position VALUES ('CSF', ?)", [Decimal(n)])
+    con.execute("""CREATE TABLE marts.spend_transactions AS SELECT 1 AS file_id, range::INTEGER AS line_number,
+                   md5(range::VARCHAR) AS narrative, (range % 1000)::DECIMAL(18,2) AS amount FROM range(200000)""")
+    con.close()
+    return path
+
+
+def committed(db: Path) -> Decimal:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT committed FROM marts.fund_position").fetchone()[0]
     finally:
         con.close()

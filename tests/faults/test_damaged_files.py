@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import garble_middle, truncate
+from conftest import committed, garble_middle, night, truncate
 
 from opcc import publish
 from opcc.cli import main
@@ -20,29 +19,6 @@ from opcc.config import PROJECT_ROOT, Settings
 from opcc.ingest import ingest_feed
 
 pytestmark = pytest.mark.faults
-
-
-def night(settings: Settings, n: int) -> Path:
-    """A build whose marts say which night made it: fund_position.committed = n, and a table big enough to
-    span many of DuckDB's blocks."""
-    path = settings.builds_dir / f"night{n}.duckdb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA marts")
-    con.execute("CREATE TABLE marts.fund_position (fund_code VARCHAR, committed DECIMAL(18,2))")
-    con.execute("INSERT INTO marts.fund_position VALUES ('CSF', ?)", [Decimal(n)])
-    con.execute("""CREATE TABLE marts.spend_transactions AS SELECT 1 AS file_id, range::INTEGER AS line_number,
-                   md5(range::VARCHAR) AS narrative, (range % 1000)::DECIMAL(18,2) AS amount FROM range(200000)""")
-    con.close()
-    return path
-
-
-def committed(db: Path) -> Decimal:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("SELECT committed FROM marts.fund_position").fetchone()[0]
-    finally:
-        con.close()
 
 
 def sha256(path: Path) -> str:

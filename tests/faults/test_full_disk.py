@@ -10,10 +10,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import LEDGER_LINES, fill
+from conftest import LEDGER_LINES, committed, fill, night
 
-from opcc import pipeline, run_record
+from opcc import pipeline, publish, run_record
 from opcc.config import Settings
+from opcc.faults import machine_fault
 from opcc.ingest.rawdb import raw_writer
 
 pytestmark = pytest.mark.faults
@@ -56,3 +57,21 @@ def test_a_full_disk_during_ingest_leaves_the_file_in_landing_and_a_rerun_loads_
     assert (name, status, received, loaded) == (ledger_file.name, "loaded", LEDGER_LINES, LEDGER_LINES)
     assert amount == control and amount > Decimal("1000000")  # every line: the totals line agrees
     assert not landed.exists()
+
+
+def test_a_full_disk_while_publishing_leaves_the_published_version_whole_and_a_rerun_publishes(
+        small_disk: Path) -> None:
+    s = Settings(data_dir=small_disk / "data")
+    publish.publish(s, night(s, 1))
+    build = night(s, 2)
+    ballast = fill(small_disk, 1 << 20)  # the kept copy or the Parquet of night 2 cannot be written
+    with pytest.raises(Exception) as failed:  # DuckDB's IOException or Python's OSError: either will do
+        publish.publish(s, build)
+    assert machine_fault(failed.value) == ("disk full", "free space, then rerun")
+    assert committed(s.warehouse_db) == 1 and publish.warehouse_damage(s) is None
+    assert not [p for p in [*s.versions_dir.iterdir(), *s.marts_versions_dir.iterdir()] if p.name.startswith(".")], \
+        "half copies left behind"
+
+    ballast.unlink()
+    publish.publish(s, build)
+    assert committed(s.warehouse_db) == 2 and publish.warehouse_damage(s) is None
