@@ -14,7 +14,7 @@ import duckdb
 _BY_ERRNO = {
     errno.ENOSPC: ("disk full", "free space, then rerun"),
     errno.EDQUOT: ("disk quota exceeded", "free space or raise the quota, then rerun"),
-    errno.ENOMEM: ("memory exhausted", "free memory (or lower duckdb_memory_limit in opcc.toml), then rerun"),
+    errno.ENOMEM: ("memory exhausted", "free memory (or adjust duckdb_memory_limit in opcc.toml), then rerun"),
     errno.EIO: ("an I/O error", "check the disk, then rerun"),
     errno.EROFS: ("a read-only file system", "make the data directory writable, then rerun"),
     errno.EACCES: ("permission denied", "give the pipeline's user access, then rerun"),
