@@ -10,7 +10,7 @@ earlier versions stay, both halves, for `opcc rollback`.
 
 Every kept version is a file of its own (a copy or a reflink, never a hard link of the published file), its
 sha256 recorded beside it (opcc.integrity) and in published.json for the published one, so damage to one file
-is never damage to its only copy; `verify_published` and `rollback` check them (the sha256, then DuckDB's own
+is never damage to its only copy; `warehouse_damage` and `rollback` check them (the sha256, then DuckDB's own
 block checksums) before anything is built on them or switched to. Each Parquet folder likewise holds its own
 files and their sha256 (SHA256SUMS).
 """
