@@ -28,6 +28,7 @@ import duckdb
 
 from opcc.config import Settings, duckdb_config
 from opcc.integrity import copy_file, damage, fsync, keep_copy, recorded_sha256, sha256_of, sidecar
+from opcc.publish_parquet import BY_SOURCE_FILE as BY_SOURCE_FILE  # moved to publish_parquet; still importable here
 from opcc.publish_parquet import export_parquet, parquet_damage
 
 # Schemas BI reads. Staging and intermediate views point at the raw database, which BI never opens.
