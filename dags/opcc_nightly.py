@@ -22,8 +22,9 @@ from opcc.config import FEEDS
 # On PostgreSQL the feeds ingest at once (each its own working file); on DuckDB one at a time, sharing raw.duckdb.
 PARALLEL_INGEST = feeds_ingest_in_parallel()
 
-# Transient trouble (a busy file, a full disk freed later) is retried with backoff; bad data and
-# failed checks raise StepFailed, which @fail_fast turns into AirflowFailException: no retry.
+# Transient trouble (a busy file) is retried with backoff; bad data, failed checks and a fault of the machine
+# met before or while loading (a full disk: the files wait in landing for the next run) raise StepFailed, which
+# @fail_fast turns into AirflowFailException: no retry.
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True}
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +71,7 @@ def fail_fast(step_task: F) -> F:
 )
 def opcc_nightly():
     @task
+    @fail_fast
     def start(**context) -> str:
         return steps().start(settings(), context["run_id"], context["dag_run"].run_after)
 
@@ -86,6 +88,7 @@ def opcc_nightly():
     # worker runs them, they never overlap (under `airflow dags test`, one task runs at a time anyway). On
     # PostgreSQL the feeds are not single writers: they run side by side, in Airflow's default pool.
     @task(trigger_rule="all_done", pool=None if PARALLEL_INGEST else WRITER_POOL)
+    @fail_fast
     def ingest(feed: str, run_dir: str) -> dict[str, int]:
         return steps().ingest(settings(), feed, run_dir)
 

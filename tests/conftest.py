@@ -53,3 +53,10 @@ def pg_database(postgres: object, request: pytest.FixtureRequest) -> str:
         cur.execute(f'CREATE DATABASE "{name}"')
     con.close()
     return str(server.url(name))  # type: ignore[attr-defined]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A fault-injection test (marked `faults`) is an end-to-end test too: `make test` runs it, `make test-fast` not."""
+    for item in items:
+        if item.get_closest_marker("faults") is not None and item.get_closest_marker("e2e") is None:
+            item.add_marker(pytest.mark.e2e)

@@ -8,6 +8,7 @@ figures that disagree.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from decimal import Decimal
@@ -102,14 +103,17 @@ def test_a_reader_of_marts_sees_one_whole_version_while_nights_publish(tmp_path:
     assert warehouse_night(s) == parquet_night(s) == 9
 
 
-def test_unchanged_ledger_files_are_linked_from_the_previous_version_not_written_again(tmp_path: Path) -> None:
+def test_unchanged_ledger_files_are_copied_from_the_previous_version_not_written_again(tmp_path: Path) -> None:
     s = Settings(data_dir=tmp_path)
     publish.publish(s, night_build(s, 1), FINGERPRINT)
     night1 = s.marts_dir.resolve()
+    os.utime(night1 / "spend_transactions" / "file-1.parquet", (0, 0))  # an export would give it a new time
     publish.publish(s, night_build(s, 2), FINGERPRINT)
     night2 = s.marts_dir.resolve()
     assert night1 != night2
-    assert (night2 / "spend_transactions" / "file-1.parquet").samefile(night1 / "spend_transactions" / "file-1.parquet")
+    old, new = night1 / "spend_transactions" / "file-1.parquet", night2 / "spend_transactions" / "file-1.parquet"
+    assert new.read_bytes() == old.read_bytes() and new.stat().st_mtime == 0
+    assert not new.samefile(old)  # a file of its own: damage to one version's file never reaches another
     assert not (night1 / "spend_transactions" / "file-3.parquet").exists()
     assert sorted(p.name for p in (night2 / "spend_transactions").glob("*.parquet")) == ["file-1.parquet",
                                                                                         "file-3.parquet"]

@@ -100,6 +100,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     this_run = run_record.latest_run(settings.reports_dir)
     print(f"report:    {settings.reports_dir / 'index.html'}"
           + (f" (this run: {this_run / 'index.html'})" if this_run is not None else ""))
+    for notice in run_record.read_notices(this_run) if this_run is not None else []:
+        print(f"notice:    {notice}")  # what the night found and mended before it began (a damaged warehouse...)
     if not outcome.ok:
         print(f"failed:    {', '.join(outcome.failed_tasks) or 'no task'}; the full log: {outcome.log}")
         print(f"why:       {_why_not_published(settings)}")
@@ -119,13 +121,20 @@ def _why_not_published(settings: Settings) -> str:
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Load files into the raw database without running the rest."""
+    from opcc.faults import MachineFault
     from opcc.ingest import ingest_feed, ingest_paths
 
-    if args.paths:
-        results = ingest_paths(settings, [Path(p).resolve() for p in args.paths], args.feed)
-    else:
-        feeds = [args.feed] if args.feed else list(FEEDS)
-        results = [r for feed in feeds for r in ingest_feed(settings, feed)]
+    try:
+        if args.paths:
+            results = ingest_paths(settings, [Path(p).resolve() for p in args.paths], args.feed)
+        else:
+            feeds = [args.feed] if args.feed else list(FEEDS)
+            results = [r for feed in feeds for r in ingest_feed(settings, feed)]
+    except MachineFault as fault:  # a full disk...: the file stays where it is, said in one line
+        for r in fault.done:
+            print(r.line())  # type: ignore[attr-defined]
+        print(f"opcc ingest: {fault}; the file stays where it is", file=sys.stderr)
+        return 1
     for r in results:
         print(r.line())
     if not results:
@@ -153,7 +162,7 @@ def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rollback(settings: Settings, args: argparse.Namespace) -> int:
-    from opcc.publish import list_versions, rollback
+    from opcc.publish import DamagedVersion, list_versions, rollback
 
     if settings.on_postgres:  # versions are schemas there: marts__v<n>, ...
         from opcc.postgres import wap
@@ -167,8 +176,24 @@ def _rollback(settings: Settings, args: argparse.Namespace) -> int:
         for v in list_versions(settings):
             print(v.name)
         return 0
-    chosen = rollback(settings, args.version)
+    try:  # each version is verified before it is switched to: a damaged one is skipped, or refused when named
+        chosen = rollback(settings, args.version, on_skip=lambda line: print(f"opcc rollback: {line}"))
+    except (FileNotFoundError, DamagedVersion) as exc:
+        print(f"opcc rollback: {exc}", file=sys.stderr)
+        return 1
     print(f"rolled back: {settings.warehouse_db} is now {chosen.name}")
+    return 0
+
+
+def cmd_requeue(settings: Settings, args: argparse.Namespace) -> int:
+    """Put a file set aside in quarantine/ by mistake back in landing/, its rejection undone: it loads next run."""
+    from opcc.ingest.requeue import CannotRequeue, requeue
+
+    try:
+        print(requeue(settings, args.file))
+    except CannotRequeue as exc:
+        print(f"opcc requeue: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -278,6 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     rb.add_argument("version", nargs="?", help="part of a version's name (default: the newest earlier one)")
     rb.add_argument("--list", action="store_true", help="list the versions kept")
     rb.set_defaults(func=cmd_rollback)
+
+    rq = sub.add_parser("requeue", help=cmd_requeue.__doc__)
+    rq.add_argument("file", help="the file in quarantine/<feed>/ (a path, or its name)")
+    rq.set_defaults(func=cmd_requeue)
 
     bi = sub.add_parser("bi-role", help=cmd_bi_role.__doc__)
     bi.add_argument("--name", help="the role's name (default opcc_bi)")

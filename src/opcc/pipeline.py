@@ -8,6 +8,8 @@ step is safe to repeat: a retry or a rerun after a crash starts that step from i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from opcc import run_record
@@ -25,14 +27,56 @@ def build_db_for(settings: Settings) -> Path:
     return settings.builds_dir / "nightly.duckdb"
 
 
+@contextmanager
+def machine_faults_stop(run_dir: str | Path, subject: str) -> Iterator[None]:
+    """A fault of the machine (a full disk...) while doing `subject` fails the step with one line, recorded
+    for the run's explanation, instead of a traceback; no retry within the night: the machine needs someone."""
+    from opcc.faults import as_machine_fault
+
+    try:
+        yield
+    except StepFailed:
+        raise
+    except Exception as exc:
+        fault = as_machine_fault(exc, subject)
+        if fault is None:
+            raise
+        run_record.add_fault(Path(run_dir), str(fault))
+        print(fault)
+        raise StepFailed(str(fault)) from exc
+
+
+def _started(run_dir: str | None) -> str:
+    """The run's folder; when the start task failed (Airflow then hands the steps after it None), StepFailed: the
+    start task's one line says why, and no step after it may retry or guess another night's folder."""
+    if run_dir is None:
+        raise StepFailed("the night did not start (the start task failed and says why): nothing to do")
+    return run_dir
+
+
 # -- the steps ------------------------------------------------------------------------------------
 
 def start(settings: Settings, run_id: str, when: dt.datetime) -> str:
-    """Open the run's folder: a new one beside the day's earlier runs, whose reports stay."""
+    """Open the run's folder (a new one beside the day's earlier runs, whose reports stay), then check what
+    the night will build on, mending what it can (opcc.preflight): each finding is printed and kept in the
+    run record; a night that cannot start fails here with one line, its files waiting in landing/."""
+    from opcc.preflight import CannotStart, check_before_night
+
     for sub in ("landing", "archive", "quarantine"):
         for feed in FEEDS:
             (getattr(settings, f"{sub}_dir") / feed).mkdir(parents=True, exist_ok=True)
-    return str(run_record.open_run(settings.reports_dir, run_id, run_record.run_date_of(when)))
+    folder = run_record.open_run(settings.reports_dir, run_id, run_record.run_date_of(when))
+    with machine_faults_stop(folder, "checking the data directory before the night"):
+        try:
+            notices = check_before_night(settings)
+        except CannotStart as exc:
+            run_record.add_fault(folder, str(exc))
+            print(exc)
+            raise StepFailed(str(exc)) from None
+    for line in notices:
+        run_record.add_notice(folder, line)
+        print(line)
+    return str(folder)
 
 
 def check_reference(settings: Settings, run_dir: str) -> str:
@@ -61,10 +105,24 @@ def check_reference(settings: Settings, run_dir: str) -> str:
     return f"version {version['version']}, " + ("changed" if version["changed"] else "unchanged")
 
 
-def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
-    from opcc.ingest import ingest_feed
+def ingest(settings: Settings, feed: str, run_dir: str | None) -> dict[str, int]:
+    """Load the feed's waiting files. A fault of the machine (a full disk...) leaves the file it met, and those after
+    it, in landing/ for the next run, records the one line that says so, and fails the task with it."""
+    run_dir = _started(run_dir)
+    from opcc.faults import MachineFault
+    from opcc.ingest import FileResult, ingest_feed
 
-    results = ingest_feed(settings, feed)
+    try:
+        results = ingest_feed(settings, feed)
+    except MachineFault as fault:
+        done = [r for r in fault.done if isinstance(r, FileResult)]
+        run_record.append_ingest(Path(run_dir), feed, done)
+        for r in done:
+            print(r.line())
+        line = f"{fault}; the file stays in {settings.landing_dir / feed} for the next run"
+        run_record.add_fault(Path(run_dir), line)
+        print(line)
+        raise StepFailed(line) from fault  # no retry within the night: the machine needs someone first
     run_record.append_ingest(Path(run_dir), feed, results)
     for r in results:
         print(r.line())
@@ -76,10 +134,11 @@ def ingest(settings: Settings, feed: str, run_dir: str) -> dict[str, int]:
     return counts
 
 
-def build(settings: Settings, run_dir: str) -> str:
+def build(settings: Settings, run_dir: str | None) -> str:
     """dbt build into a new file beside the published warehouse (never into it); on PostgreSQL, raw's new
     files copied into schema `raw`, then dbt build into the build schemas beside the published ones
     (`marts__build`, ...). Returns the build file, or on PostgreSQL the build schemas' suffix."""
+    run_dir = _started(run_dir)
     from opcc.dbt_runner import project_fingerprint, run_dbt
     from opcc.reference import ReferenceInvalid, prepare
 
@@ -106,7 +165,14 @@ def build(settings: Settings, run_dir: str) -> str:
         build_db, tested_from = _prepare_postgres_build(settings, fingerprint)
     else:
         from opcc.publish import first_unpublished_file_id, prepare_build
+        from opcc.raw_backup import RawDamaged, backup_raw
 
+        with machine_faults_stop(run_dir, "backing up raw.duckdb after the night's ingest"):
+            try:
+                print(backup_raw(settings))
+            except RawDamaged as exc:
+                run_record.add_fault(Path(run_dir), str(exc))
+                raise StepFailed(str(exc)) from None
         build_db = prepare_build(settings, build_db_for(settings))
         tested_from = first_unpublished_file_id(settings, build_db, fingerprint)
     # Unit tests run in development and CI (tests/dbt): their fixed inputs cannot change from night to night.
@@ -171,18 +237,22 @@ def publish(settings: Settings, build_db: str, run_dir: str) -> str:
         version = pg_wap.publish(settings, fingerprint)
         message = f"published version {version}: {where}"
     else:
-        where = str(wap.publish(settings, Path(build_db), fingerprint))
+        with machine_faults_stop(run_dir, "publishing the warehouse"):
+            where = str(wap.publish(settings, Path(build_db), fingerprint))
         message = f"published {where} and {settings.marts_dir}/<mart>.parquet"
     run_record.write_publish(record.folder, run_record.PublishOutcome(published=True, message=message,
                                                                       warehouse=where))
     return where
 
 
-def publications(settings: Settings, run_dir: str) -> str:
+def publications(settings: Settings, run_dir: str | None) -> str:
     """The month's transparency publications from the published warehouse, checked first: a FAIL check
     blocks them (the report says why), never the warehouse. Nothing to do when the night did not publish."""
     from opcc.publications import generate
 
+    if run_dir is None:
+        print("publications: the night did not start; the publications stay as they were")
+        return "skipped"
     published = run_record.read_publish(Path(run_dir))
     if published is None or not published.published:
         print("publications: the warehouse was not published tonight; the publications stay as they were")
@@ -195,9 +265,12 @@ def publications(settings: Settings, run_dir: str) -> str:
     return outcome.message
 
 
-def report(settings: Settings, run_dir: str) -> str:
+def report(settings: Settings, run_dir: str | None) -> str:
     from opcc.report import write_report
 
+    if run_dir is None:  # no run folder to report in: the start task's line is the night's explanation
+        print("report: the night did not start (see the start task); the reports stay as they were")
+        return "skipped"
     published = run_record.read_publish(Path(run_dir))
     path = write_report(settings, Path(run_dir),
                         _warehouse_to_report(settings, published is not None and published.published))
@@ -215,10 +288,11 @@ def _warehouse_to_report(settings: Settings, published: bool) -> WarehouseSource
     return source if source.exists() else None
 
 
-def finish(settings: Settings, run_dir: str) -> None:
+def finish(settings: Settings, run_dir: str | None) -> None:
     """Fail the run unless it published; tell the finance team either way when it matters. A night that published
     the warehouse but whose transparency publications a FAIL check blocked fails too (after emailing): the
     warehouse stays published, but a statutory publication held back must not pass as a green night."""
+    run_dir = _started(run_dir)
     outcome = run_record.explain(run_record.read(Path(run_dir)))
     build_db_for(settings).unlink(missing_ok=True)
     if outcome.published and not outcome.publications_blocked:

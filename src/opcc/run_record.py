@@ -2,9 +2,10 @@
 
 Tasks may run as separate processes, so the steps hand over through files in the run's folder under
 `reports/`: run.json (start), reference.json (the reference data's check and version), ingest-<feed>.json
-(each feed's files), dbt.json (the build), checks.json (the audit), publish.json (the publish step). This module
-alone names those files, writes and reads them, chooses each run's folder, finds the newest run, and explains a
-run's outcome (`explain`).
+(each feed's files), dbt.json (the build), checks.json (the audit), publish.json (the publish step);
+faults.json (faults of the machine that stopped a step, one line each) and notices.json (what the night found
+and mended before it began, such as a damaged warehouse). This module alone names those files, writes and reads
+them, chooses each run's folder, finds the newest run, and explains a run's outcome (`explain`).
 
 A run folder is `reports/<run date>/` for a day's first run, then `<run date>-2/`, `<run date>-3/`, …:
 a rerun never erases the report that explained an earlier run of that day.
@@ -35,6 +36,8 @@ CHECKS_FILE = "checks.json"
 PUBLISH_FILE = "publish.json"
 PUBLICATIONS_FILE = "publications.json"  # the transparency publications (opcc.publications)
 REFERENCE_FILE = "reference.json"  # the reference data's check and version (opcc.reference)
+FAULTS_FILE = "faults.json"
+NOTICES_FILE = "notices.json"
 FOLDER_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:-(?P<n>\d+))?$")
 
 
@@ -90,6 +93,8 @@ class RunRecord:
     publications: dict[str, Any] | None = None  # the transparency publications step (publications.json)
     # The reference data's check and version (reference.json): ok, problems, version, since, changed, changes.
     reference: dict[str, Any] | None = None
+    faults: tuple[str, ...] = ()  # a full disk, memory exhausted...: one line each (faults.json)
+    notices: tuple[str, ...] = ()  # what the night found and mended first (notices.json)
 
     @property
     def reference_failed(self) -> bool:
@@ -208,6 +213,31 @@ def read_reference(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _add_line(path: Path, line: str) -> None:
+    lines = _read_lines(path)
+    if line not in lines:
+        _write(path, [*lines, line])
+
+
+def _read_lines(path: Path) -> list[str]:
+    data = _read(path)
+    return [str(x) for x in data] if isinstance(data, list) else []
+
+
+def add_fault(folder: Path, line: str) -> None:
+    """A fault of the machine stopped a step (its files wait in landing/ for the next run): one line."""
+    _add_line(Path(folder) / FAULTS_FILE, line)
+
+
+def add_notice(folder: Path, line: str) -> None:
+    """Something the night found and dealt with that whoever runs it must hear of: one line."""
+    _add_line(Path(folder) / NOTICES_FILE, line)
+
+
+def read_notices(folder: Path) -> list[str]:
+    return _read_lines(Path(folder) / NOTICES_FILE)
+
+
 def read(folder: Path) -> RunRecord:
     folder = Path(folder)
     return RunRecord(
@@ -219,6 +249,8 @@ def read(folder: Path) -> RunRecord:
         publish=read_publish(folder),
         publications=read_publications(folder),
         reference=read_reference(folder),
+        faults=tuple(_read_lines(folder / FAULTS_FILE)),
+        notices=tuple(read_notices(folder)),
     )
 
 
@@ -324,6 +356,19 @@ def explain(record: RunRecord) -> Outcome:
     """Whether the run published and, if not, why: the one explanation every reader gives."""
     fails, warns = record.checks_with("FAIL"), record.checks_with("WARN")
     publish, dbt = record.publish, record.dbt
+    if record.faults:  # the machine's fault, not the data's: say that first, whatever it led to after
+        faults = "; ".join(record.faults)
+        if publish is not None and publish.published:
+            return Outcome(
+                FAILED, "PUBLISHED — but files wait in landing (a fault of the machine)",
+                f"published without the files a fault of the machine stopped: {faults}",
+                "The warehouse was published, but a fault of the machine (not of the data) stopped some extracts "
+                f"from loading: {faults}. They wait in landing/ and the next run loads them.")
+        return Outcome(
+            FAILED, "FAILED — a fault of the machine",
+            f"not published: {faults}",
+            f"A fault of the machine (not of the data) stopped the run: {faults}. The extracts wait in landing/ "
+            f"and load at the next run. {_STILL_LAST_GOOD}")
     if publish is not None and publish.published:
         blocked = record.publications is not None and not record.publications.get("released", True)
         if blocked:

@@ -17,7 +17,7 @@ import pytest
 from smtp_sink import SmtpSink
 
 from opcc import run_record
-from opcc.publish import BY_SOURCE_FILE
+from opcc.publish_parquet import BY_SOURCE_FILE
 
 pytestmark = pytest.mark.e2e
 

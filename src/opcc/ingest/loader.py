@@ -6,13 +6,16 @@ A file is identified by its content (sha256): content already loaded is a duplic
 A file with a name loaded before but new content supersedes the earlier version (the marts use the
 latest; raw keeps both). Each file loads in one transaction, so a crash leaves it wholly loaded or
 not at all; only then is it moved out of the landing area, so a rerun never counts it twice. A file that
-fails in a way nobody foresaw is set aside (rejected, with the error) and the rest of the feed goes on.
+fails in a way nobody foresaw is set aside (rejected, with the error) and the rest of the feed goes on; but
+a fault of the machine (a full disk, an I/O error, memory exhausted) is not the file's: it stays in landing/,
+nothing of it is recorded, and the feed stops with one line (opcc.faults.MachineFault) for the next run to retry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -23,6 +26,7 @@ import duckdb
 
 from opcc.config import FEEDS as FEED_NAMES
 from opcc.config import Settings, duckdb_config
+from opcc.faults import MachineFault, as_machine_fault
 from opcc.feeds import FEEDS, Feed
 from opcc.ingest import stage
 from opcc.ingest.dates import DateOrder, Order, settle_order
@@ -98,9 +102,16 @@ def ingest_feed(settings: Settings, feed: str, paths: list[Path] | None = None) 
 
 def load_files(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, files: list[Path], move: bool,
                file_ids: FileIds | None = None) -> list[FileResult]:
-    """Load the files one by one into the raw database `con` writes, each in its own transaction."""
-    return [_ingest_file(con, settings, feed, path, move, file_ids or (lambda: _next_file_id(con)))
-            for path in files]
+    """Load the files one by one into the raw database `con` writes, each in its own transaction. A fault of
+    the machine stops the feed: the MachineFault carries the results of the files done before it (`done`)."""
+    results: list[FileResult] = []
+    for path in files:
+        try:
+            results.append(_ingest_file(con, settings, feed, path, move, file_ids or (lambda: _next_file_id(con))))
+        except MachineFault as fault:
+            fault.done = list(results)
+            raise
+    return results
 
 
 def ingest_paths(settings: Settings, paths: list[Path], feed: str | None = None) -> list[FileResult]:
@@ -168,6 +179,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
     except RejectedFile as exc:
         result.status, result.message = "rejected", str(exc)
     except Exception as exc:  # noqa: BLE001 - one file's unforeseen failure must not stop the feed or the night
+        _raise_if_machine_fault(con, path, feed, exc)
         _set_aside(result, exc)
     try:
         try:
@@ -179,13 +191,36 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
             _commit(con, FEEDS[feed], path, result, headerless, last_sheet, file_ids)
         except duckdb.Error as exc:  # the load itself failed: nothing of it stays; the file is set aside
             _rollback(con)
+            _raise_if_machine_fault(con, path, feed, exc)
             _set_aside(result, exc)
             _commit(con, FEEDS[feed], path, result, headerless, last_sheet, file_ids)
     finally:
+        _drop_work_tables(con)
+    try:
+        _file_away(settings, feed, path, result, move)
+    except OSError as exc:  # recorded in raw already: a rerun finds it a duplicate and files it away then
+        _raise_if_machine_fault(con, path, feed, exc, moving=True)
+        raise
+    return result
+
+
+def _raise_if_machine_fault(con: duckdb.DuckDBPyConnection, path: Path, feed: str, exc: BaseException,
+                            moving: bool = False) -> None:
+    """Fail the feed, leaving the file where it is and nothing of it in raw, if `exc` is the machine's fault."""
+    fault = as_machine_fault(exc, f"{'filing away' if moving else 'loading'} {feed}/{path.name}")
+    if fault is None:
+        return
+    _rollback(con)
+    log.error("%s", fault, exc_info=exc)
+    raise fault from exc
+
+
+def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    try:
         drop_parsed(con)
         stage.drop_staging(con)
-    _file_away(settings, feed, path, result, move)
-    return result
+    except duckdb.Error as exc:  # temporary tables go with the connection anyway; never hide the first error
+        log.warning("could not drop the load's work tables: %s", exc)
 
 
 def _set_aside(result: FileResult, exc: Exception) -> None:
@@ -327,6 +362,11 @@ def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileRe
     result.message = "; ".join(notes)
 
 
+# A rejected file in quarantine/<feed>/ is `<stamp>-<name>`, its reason beside it in `<that>.reason.txt`.
+QUARANTINE_STAMP = re.compile(r"^\d{8}T\d{6}-")
+REASON_SUFFIX = ".reason.txt"
+
+
 def _file_away(settings: Settings, feed: str, path: Path, result: FileResult, move: bool) -> None:
     """Move a landing file out of the way: received files to archive/, rejected ones to quarantine/."""
     if result.status == "rejected":
@@ -340,4 +380,4 @@ def _file_away(settings: Settings, feed: str, path: Path, result: FileResult, mo
     elif not target.exists():
         shutil.copy2(path, target)
     if result.status == "rejected":
-        target.with_name(target.name + ".reason.txt").write_text(result.message + "\n", encoding="utf-8")
+        target.with_name(target.name + REASON_SUFFIX).write_text(result.message + "\n", encoding="utf-8")

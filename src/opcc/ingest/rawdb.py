@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS main.files (
     rows_quarantined INTEGER NOT NULL,
     control_total DECIMAL(18,2),
     loaded_amount DECIMAL(18,2),
-    status VARCHAR NOT NULL,                 -- loaded | duplicate | rejected
+    status VARCHAR NOT NULL,                 -- loaded | duplicate | rejected | requeued (opcc requeue)
     message VARCHAR
 );
 CREATE TABLE IF NOT EXISTS main.quarantine (
@@ -68,12 +68,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def raw_writer(raw_db: Path, config: DuckDBConfig | None = None,
-               wait_seconds: float = 600) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection to the raw database, held by one process at a time.
-
-    DuckDB allows one writing process per file; the lock makes a second writer (an `opcc ingest`
-    beside a nightly run, say) wait its turn instead of failing half-way."""
+def raw_lock(raw_db: Path, wait_seconds: float = 600) -> Iterator[None]:
+    """Hold the raw database's lock: no writer (a load, a backup, a restore) works on it meanwhile."""
     raw_db.parent.mkdir(parents=True, exist_ok=True)
     lock_path = raw_db.with_suffix(".lock")
     with lock_path.open("w") as lock:
@@ -86,6 +82,20 @@ def raw_writer(raw_db: Path, config: DuckDBConfig | None = None,
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{raw_db} is busy: another load has held it for {wait_seconds:.0f} s") from None
                 time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def raw_writer(raw_db: Path, config: DuckDBConfig | None = None,
+               wait_seconds: float = 600) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the raw database, held by one process at a time.
+
+    DuckDB allows one writing process per file; the lock makes a second writer (an `opcc ingest`
+    beside a nightly run, say) wait its turn instead of failing half-way."""
+    with raw_lock(raw_db, wait_seconds):
         con = duckdb.connect(str(raw_db), config=config or {})
         con.execute("SET enable_progress_bar = false")  # a night's log is read by people
         try:
@@ -93,4 +103,3 @@ def raw_writer(raw_db: Path, config: DuckDBConfig | None = None,
             yield con
         finally:
             con.close()
-            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,0 +1,112 @@
+"""What a night checks before it begins, and mends where it can: raw.duckdb whole (else restored from its
+verified backup), the published warehouse and its Parquet whole (else rolled back to the newest intact
+version, or, with none, rebuilt from raw tonight), and enough free space for what the night will write.
+
+Each finding is one line for whoever runs the night; a night that cannot start raises CannotStart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+from opcc.config import Settings
+
+# A night writes beside what it reads: raw grows by about what landing holds (and as much again in its
+# temporary tables while a file loads); raw's backup is a second raw; the build is a copy of the warehouse,
+# growing as raw does, and publishing keeps a copy of it and its marts as Parquet. Whatever the data, dbt's
+# target folder, the night's report with its dbt docs and Airflow's logs take some 50 MB (the demo's first
+# night writes 57 MB in all). Reflinks make copies cheaper than this on file systems that have them.
+LANDING_FACTOR = 5
+WAREHOUSE_FACTOR = 3
+SLACK_BYTES = 48 * 1024 * 1024
+
+
+class CannotStart(Exception):
+    """The night cannot start: str() says why in one line, and what to do."""
+
+
+def check_before_night(settings: Settings) -> list[str]:
+    """Check (and mend) raw and the published warehouse, then the free space; the lines to report."""
+    notices: list[str] = []
+    if not settings.on_postgres:  # there raw is a schema and versions are schemas (opcc.postgres.wap)
+        notices += _check_raw(settings)
+        notices += _check_published(settings)
+    _check_space(settings)
+    return notices
+
+
+def _check_raw(settings: Settings) -> list[str]:
+    from opcc.raw_backup import RawDamaged, raw_damage, restore_raw
+
+    why = raw_damage(settings)
+    if why is None:
+        return []
+    try:
+        return [restore_raw(settings, why)]
+    except RawDamaged as exc:
+        raise CannotStart(str(exc)) from None
+
+
+def _check_published(settings: Settings) -> list[str]:
+    from opcc import publish
+
+    publish.repair_published(settings)
+    why = publish.warehouse_damage(settings)
+    if why is not None:
+        skipped: list[str] = []
+        try:
+            chosen = publish.recover_published(settings, on_skip=skipped.append)
+        except FileNotFoundError:
+            aside = _set_aside(settings)
+            return [f"{why}: no intact version is kept, so it is set aside as {aside} and tonight's build "
+                    "rebuilds the warehouse from raw"]
+        return [f"{why}: replaced by {chosen.name}, the newest intact version"
+                + (f" ({'; '.join(skipped)})" if skipped else "") + "; tonight's build starts from it"]
+    why = publish.parquet_damage_published(settings)
+    if why is not None:
+        publish.export_published_parquet_again(settings)
+        return [f"{why}: written again from the published warehouse, which is intact"]
+    return []
+
+
+def _set_aside(settings: Settings) -> Path:
+    """Move the damaged published warehouse out of the way: the build then starts from nothing."""
+    from opcc.raw_backup import damaged_dir
+
+    folder = damaged_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    aside = folder / f"warehouse-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.duckdb"
+    damaged = settings.warehouse_db.resolve()  # the file BI's link points to, not the link
+    os.replace(damaged, aside)
+    settings.warehouse_db.unlink(missing_ok=True)
+    return aside
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def space_needed(settings: Settings) -> tuple[int, str]:
+    """Bytes a night will write, about, and what the estimate is made of (for the message)."""
+    landing = sum(_size(p) for p in settings.landing_dir.glob("*/*") if p.is_file())
+    raw, warehouse = _size(settings.raw_db), _size(settings.warehouse_db)
+    need = LANDING_FACTOR * landing + raw + WAREHOUSE_FACTOR * warehouse + SLACK_BYTES
+    return need, f"landing {_mb(landing)}, raw.duckdb {_mb(raw)}, warehouse.duckdb {_mb(warehouse)}"
+
+
+def _check_space(settings: Settings) -> None:
+    need, made_of = space_needed(settings)
+    free = shutil.disk_usage(settings.data_dir).free
+    if free < need:
+        raise CannotStart(f"disk full before the night: {_mb(free)} free in {settings.data_dir}, about {_mb(need)} "
+                          f"needed ({made_of}): free space, then rerun")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB"

@@ -1,0 +1,133 @@
+"""Shared by the fault-injection suite: a small disk (tmpfs) to fill, one synthetic ledger file, and the ways a
+file gets damaged (garbage in its middle, truncation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from opcc import synth
+from opcc.config import Settings
+
+LEDGER_LINES = 50_000  # as in issue 22's full disk: £22.5m over 50,000 lines
+
+
+@pytest.fixture(scope="session")
+def ledger_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One day's synthetic spend-over-£500 file of LEDGER_LINES lines (and its totals line), made once."""
+    out = tmp_path_factory.mktemp("synth")
+    [path] = synth.generate(out, LEDGER_LINES, seed=22, day=dt.date(2020, 4, 1))["transactions"]
+    return path
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A tmpfs of the test's own, 60 MB unless the test is marked `disk_mb(n)`; skipped where mounting is not
+    permitted (CI runs as root)."""
+    marker = request.node.get_closest_marker("disk_mb")
+    size = marker.args[0] if marker else 60
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip() or proc.returncode}): "
+                    "the full-disk tests need root, as CI has")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def fill(disk: Path, leave_bytes: int) -> Path:
+    """Fill `disk` with a ballast file until only `leave_bytes` are free; returns the ballast (delete it to free)."""
+    ballast = disk / "ballast"
+    size = shutil.disk_usage(disk).free - leave_bytes
+    assert size > 0, f"{disk} has only {shutil.disk_usage(disk).free} bytes free"
+    with ballast.open("wb") as fh:
+        chunk = b"\0" * (1 << 20)
+        while size > 0:
+            fh.write(chunk[:min(size, len(chunk))])
+            size -= min(size, len(chunk))
+    return ballast
+
+
+def garble_middle(path: Path) -> None:
+    """Write garbage over the middle third of the file (at least 1 MB of it, or all but its header)."""
+    size = path.stat().st_size
+    length = max(size // 3, min(1 << 20, size - 12288))
+    start = max(12288, (size - length) // 2)  # past DuckDB's headers: the blocks that hold the tables
+    before = path.stat()
+    os.chmod(path, 0o644)
+    with path.open("r+b") as fh:
+        fh.seek(start)
+        fh.write(os.urandom(min(length, size - start)))
+    # As bit rot would: the file's size and times unchanged, only its bytes.
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.chmod(path, before.st_mode & 0o777)
+
+
+def truncate(path: Path) -> None:
+    """Cut the file to half its length, as a full disk or a crash while copying would."""
+    os.chmod(path, 0o644)
+    os.truncate(path, path.stat().st_size // 2)
+
+
+OPCC = str(Path(sys.executable).with_name("opcc"))
+
+
+def opcc(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `opcc` command on data directory `data`, as whoever runs the nights would type it."""
+    env = {**os.environ, "OPCC_DATA_DIR": str(data)}
+    return subprocess.run([OPCC, *args], env=env, capture_output=True, text=True, timeout=900)
+
+
+def marts(db: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows, without the columns that record when a file arrived (the same for any night of the
+    same files)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for (table,) in con.execute("""SELECT table_name FROM information_schema.tables
+                                       WHERE table_schema = 'marts' ORDER BY 1""").fetchall():
+            cols = [c for (c,) in con.execute("""SELECT column_name FROM information_schema.columns
+                                                 WHERE table_schema = 'marts' AND table_name = ?
+                                                 ORDER BY ordinal_position""", [table]).fetchall()
+                    if c not in ("received_at", "message")]
+            select = ", ".join(f'"{c}"' for c in cols)
+            out[table] = con.execute(f'SELECT {select} FROM marts."{table}" ORDER BY ALL').fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def night(settings: Settings, n: int) -> Path:
+    """A build whose marts say which night made it: fund_position.committed = n, and a table big enough to
+    span many of DuckDB's blocks."""
+    path = settings.builds_dir / f"night{n}.duckdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.fund_position (fund_code VARCHAR, committed DECIMAL(18,2))")
+    con.execute("INSERT INTO marts.fund_position VALUES ('CSF', ?)", [Decimal(n)])
+    con.execute("""CREATE TABLE marts.spend_transactions AS SELECT 1 AS file_id, range::INTEGER AS line_number,
+                   md5(range::VARCHAR) AS narrative, (range % 1000)::DECIMAL(18,2) AS amount FROM range(200000)""")
+    con.close()
+    return path
+
+
+def committed(db: Path) -> Decimal:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT committed FROM marts.fund_position").fetchone()[0]
+    finally:
+        con.close()
