@@ -1,0 +1,97 @@
+"""The freshness checks on raw + build databases that ingestion and dbt made from crafted extracts
+(tests/audit/audit_fixture.py: ledger lines in April and May 2019 only, budgets for 2018/19 to 2020/21), with the
+night's date ("today") set in the run's run.json and when each file came set in raw."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from audit_fixture import build_fixture
+
+from opcc import run_record
+from opcc.audit import run_audit
+from opcc.freshness.cadence import parse_cadence
+from opcc.freshness.messages import FEEDS_CHECK, MONTHS_CHECK, freshness_lines
+
+# Every file came on Friday 20 November 2026 at 10:00 UTC.
+ARRIVED = ["UPDATE main.files SET received_at = TIMESTAMP '2026-11-20 10:00:00'"]
+
+
+def night(tmp_path, today: dt.date, raw_sql=ARRIVED):
+    fx = build_fixture(tmp_path, raw_sql=raw_sql)
+    run_record.write_run(fx.run_dir, run_record.RunStarted("test", today.isoformat(), "2026-01-01T00:00:00+00:00"))
+    checks = {c["id"]: c for c in run_audit(fx.settings, fx.build_db, fx.run_dir)}
+    return fx, checks
+
+
+def test_a_ledger_overdue_past_its_cadence_warns_naming_the_feed_and_its_last_file(tmp_path):
+    # Tuesday 1 December: Monday 30 November's ledger should have come, and nothing has since Friday 20th.
+    fx, checks = night(tmp_path, dt.date(2026, 12, 1))
+    feeds = checks[FEEDS_CHECK]
+    assert (feeds["status"], feeds["failing_rows_count"]) == ("WARN", 1)
+    [row] = feeds["failing_rows"]
+    assert (row["feed"], row["cadence"], row["due_on"], row["last_file"], row["last_received_utc"]) == (
+        "transactions", "every working day", "2026-11-30", "spend-2019-05.csv", "2026-11-20T10:00:00")
+    # The monthly feeds (due by working day 10: 13 November) and the budget (1 April) are on time.
+    assert {r["feed"]: r["ok"] for r in feeds["compared"]} == {
+        "transactions": "false", "budgets": "true", "commitments": "true", "planned_projects": "true",
+        "ppa_receipts": "true", "grant_awards": "true"}
+    assert freshness_lines(list(checks.values()))[0] == (
+        "Feed transactions is overdue: expected every working day, due by Mon 30 Nov 2026; its last file, "
+        "spend-2019-05.csv, came on Fri 20 Nov 2026 10:00.")
+    # The run record and the failing rows' CSV say it too.
+    recorded = {c["id"]: c["status"] for c in run_record.read_checks(fx.run_dir)}
+    assert recorded[FEEDS_CHECK] == "WARN"
+    assert "spend-2019-05.csv" in (fx.run_dir / "failures" / f"{FEEDS_CHECK}.csv").read_text()
+
+
+def test_a_feed_within_its_cadence_passes(tmp_path):
+    # Monday 23 November: Friday 20th's ledger came on Friday 20th.
+    _, checks = night(tmp_path, dt.date(2026, 11, 23))
+    assert checks[FEEDS_CHECK]["status"] == "PASS"
+    assert checks[FEEDS_CHECK]["compared_rows"] == 6
+
+
+def test_a_feed_that_never_came_warns_and_one_not_expected_does_not(tmp_path):
+    fx, checks = night(tmp_path, dt.date(2026, 11, 23),
+                       raw_sql=[*ARRIVED, "DELETE FROM main.files WHERE feed = 'grant_awards'"])
+    [row] = checks[FEEDS_CHECK]["failing_rows"]
+    assert (row["feed"], row["last_file"]) == ("grant_awards", None)
+    assert "Feed grant_awards is overdue: expected monthly by working day 10, due by Fri 13 Nov 2026; no file of it " \
+           "has ever loaded." in freshness_lines(list(checks.values()))
+
+
+def test_a_ledger_month_with_no_lines_warns_once_it_should_have_closed(tmp_path):
+    # June 2019 has no ledger line. It closes on working day 10 of July 2019: Friday 12 July.
+    _, on_closing_day = night(tmp_path / "a", dt.date(2019, 7, 12))
+    assert on_closing_day[MONTHS_CHECK]["status"] == "PASS"
+    assert [(r["month"], r["ledger_lines"]) for r in on_closing_day[MONTHS_CHECK]["compared"]] == [
+        ("2019-04-01", "3"), ("2019-05-01", "2")]
+    _, after = night(tmp_path / "b", dt.date(2019, 7, 13))
+    months = after[MONTHS_CHECK]
+    assert (months["status"], months["failing_rows_count"]) == ("WARN", 1)
+    assert months["failing_rows"] == [{"financial_year": "2019/20", "month": "2019-06-01", "ledger_lines": "0"}]
+    assert "The ledger has no lines for 1 month that should have closed: June 2019." in freshness_lines(
+        list(after.values()))
+
+
+def test_closed_months_cover_the_years_with_a_budget_or_ledger_lines(tmp_path):
+    # On 1 December 2026 October 2026 has closed: every month from June 2019 to March 2021 (the fixture's
+    # budget years) is a gap; 2021/22 onwards has neither budget nor ledger, so is not looked at.
+    _, checks = night(tmp_path, dt.date(2026, 12, 1))
+    months = checks[MONTHS_CHECK]
+    assert (months["status"], months["failing_rows_count"]) == ("WARN", 22)
+    assert months["failing_rows"][0]["month"] == "2019-06-01"
+    line = [x for x in freshness_lines(list(checks.values())) if x.startswith("The ledger")]
+    assert line == ["The ledger has no lines for 22 months that should have closed: June 2019, July 2019, "
+                    "August 2019, September 2019, October 2019, November 2019 and 16 more."]
+
+
+def test_a_feed_not_expected_is_never_overdue(tmp_path):
+    fx = build_fixture(tmp_path, raw_sql=ARRIVED)
+    settings = fx.settings.model_copy(
+        update={"cadence": {**fx.settings.cadence, "transactions": parse_cadence("not expected")}})
+    run_record.write_run(fx.run_dir, run_record.RunStarted("test", "2026-12-01", "2026-01-01T00:00:00+00:00"))
+    checks = {c["id"]: c for c in run_audit(settings, fx.build_db, fx.run_dir)}
+    assert checks[FEEDS_CHECK]["status"] == "PASS"
+    assert {r["feed"]: r["due_on"] for r in checks[FEEDS_CHECK]["compared"]}["transactions"] is None
