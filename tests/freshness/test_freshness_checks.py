@@ -5,12 +5,16 @@ night's date ("today") set in the run's run.json and when each file came set in 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from pathlib import Path
 
 from audit_fixture import build_fixture
+from smtp_sink import SmtpSink
 
-from opcc import run_record
+from opcc import pipeline, run_record
 from opcc.audit import run_audit
 from opcc.freshness.cadence import parse_cadence
+from opcc.freshness.deadlines import LONDON
 from opcc.freshness.messages import FEEDS_CHECK, MONTHS_CHECK, freshness_lines
 
 # Every file came on Friday 20 November 2026 at 10:00 UTC.
@@ -18,13 +22,18 @@ ARRIVED = ["UPDATE main.files SET received_at = TIMESTAMP '2026-11-20 10:00:00'"
 
 
 def night(tmp_path, today: dt.date, raw_sql=ARRIVED):
+    """The audit of a night run at 02:00 London on `today` (the run's folder under reports/, as `start` makes it)."""
     fx = build_fixture(tmp_path, raw_sql=raw_sql)
-    run_record.write_run(fx.run_dir, run_record.RunStarted("test", today.isoformat(), "2026-01-01T00:00:00+00:00"))
-    checks = {c["id"]: c for c in run_audit(fx.settings, fx.build_db, fx.run_dir)}
-    return fx, checks
+    run_dir = Path(pipeline.start(fx.settings, f"scheduled__{today}", dt.datetime.combine(today, dt.time(2), LONDON)))
+    checks = {c["id"]: c for c in run_audit(fx.settings, fx.build_db, run_dir)}
+    return replace(fx, run_dir=run_dir), checks
 
 
 def test_a_ledger_overdue_past_its_cadence_warns_naming_the_feed_and_its_last_file(tmp_path):
+    overdue_ledger_night(tmp_path)
+
+
+def overdue_ledger_night(tmp_path):
     # Tuesday 1 December: Monday 30 November's ledger should have come, and nothing has since Friday 20th.
     fx, checks = night(tmp_path, dt.date(2026, 12, 1))
     feeds = checks[FEEDS_CHECK]
@@ -43,6 +52,29 @@ def test_a_ledger_overdue_past_its_cadence_warns_naming_the_feed_and_its_last_fi
     recorded = {c["id"]: c["status"] for c in run_record.read_checks(fx.run_dir)}
     assert recorded[FEEDS_CHECK] == "WARN"
     assert "spend-2019-05.csv" in (fx.run_dir / "failures" / f"{FEEDS_CHECK}.csv").read_text()
+    return fx
+
+
+def test_an_overdue_ledger_is_on_the_reports_first_screen_and_in_the_alert(tmp_path, monkeypatch):
+    fx = overdue_ledger_night(tmp_path)
+    settings = fx.settings.model_copy(update={"alert_email": "treasurer@opcc.test"})
+    run_record.write_dbt(fx.run_dir, run_record.DbtOutcome(ok=True, message="dbt build: passed", failed_nodes=[]))
+    run_record.write_publish(fx.run_dir, run_record.PublishOutcome(True, "published", str(settings.warehouse_db)))
+    line = ("Feed transactions is overdue: expected every working day, due by Mon 30 Nov 2026; its last file, "
+            "spend-2019-05.csv, came on Fri 20 Nov 2026 10:00.")
+
+    html = Path(pipeline.report(settings, str(fx.run_dir))).read_text(encoding="utf-8")
+    banner = html[html.index('id="status"'):html.index('id="files"')]
+    assert line in banner and "PUBLISHED" in banner
+
+    with SmtpSink() as smtp:
+        monkeypatch.setenv("AIRFLOW__SMTP__SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("AIRFLOW__SMTP__SMTP_PORT", str(smtp.port))
+        pipeline.finish(settings, str(fx.run_dir))  # published: a WARN does not fail the night
+    [mail] = smtp.messages
+    assert (mail["Subject"], mail["To"]) == ("OPCC warehouse: a feed is overdue", "treasurer@opcc.test")
+    body = mail.get_payload(decode=True).decode("utf-8")
+    assert f"- {line}" in body and str(fx.run_dir) in body
 
 
 def test_a_feed_within_its_cadence_passes(tmp_path):

@@ -10,6 +10,7 @@ from typing import Any
 
 from opcc import run_record
 from opcc.config import FEEDS
+from opcc.freshness.messages import freshness_lines
 from opcc.report import svg
 from opcc.report.formatting import amount, count, gbp, thousands, to_decimal
 from opcc.report.marts import MartData
@@ -192,6 +193,7 @@ def status_banner(record: RunRecord, outcome: Outcome) -> StatusBanner:
                        f"{n['FAIL']} failed.")
     if record.publish is not None and record.publish.message:
         details.append(f"Publish: {record.publish.message}")
+    details += freshness_lines(record.checks)  # a feed overdue belongs on the first screen, not only in the checks
     warn = record.checks_with("WARN") or outcome.publications_blocked
     css = ("warnb" if warn else "ok") if outcome.published else "bad"
     return StatusBanner(css, outcome.headline, outcome.meaning, details,
