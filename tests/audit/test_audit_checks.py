@@ -123,7 +123,7 @@ def test_baseline_demo_passes_except_pcc_over_allocation(baseline):
     assert by_id(on_disk) == checks
     over = "commitments.allocation_within_tolerance"
     assert sorted(p.name for p in (fx.run_dir / "failures").glob("*.csv")) == [
-        f"{over}.csv", "monitoring.forecast_without_budget_explained.csv"]
+        f"{over}.csv", "freshness.ledger_months_closed.csv", "monitoring.forecast_without_budget_explained.csv"]
     assert checks[over]["failures_csv"] == f"failures/{over}.csv"
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def night_of(run_dir: Path) -> dt.date:
-    """The date of the night a run is for (its run.json), else today in London: what freshness is measured on."""
+    """The date of the night a run is for (its run record), else today in London: what freshness is measured on."""
     started = run_record.read_run(Path(run_dir))
     if started is not None:
         try:
