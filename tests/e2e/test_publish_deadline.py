@@ -51,12 +51,14 @@ def test_a_night_not_published_by_0700_emails_through_the_deadline(tmp_path: Pat
         try:
             db_file = data / "airflow" / "airflow.db"
             wait_for("the DAG processor to store the DAG's deadline alert", 300, lambda: alerts_stored(db_file))
-            [(name, interval)] = sqlite3.connect(db_file).execute("SELECT name, interval FROM deadline_alert").fetchall()
+            [(name, interval)] = sqlite3.connect(db_file).execute(
+                "SELECT name, interval FROM deadline_alert").fetchall()
             assert name == "published by" and '"__data__": 18000.0' in interval  # 02:00 + 5 h = 07:00 London
             # The night of Sunday 6 December 2026 (02:00 GMT), its 07:00 deadline long passed: the DAG is paused (as
             # `opcc ui` leaves it), so the run only waits, as a night stuck behind a busy scheduler would.
             trigger = subprocess.run(
-                [str(BIN / "airflow"), "dags", "trigger", "opcc_nightly", "--logical-date", "2026-12-06T02:00:00+00:00"],
+                [str(BIN / "airflow"), "dags", "trigger", "opcc_nightly",
+                 "--logical-date", "2026-12-06T02:00:00+00:00"],
                 env={**airflow_env(load_settings(data)), **smtp_env}, capture_output=True, text=True, timeout=300)
             assert trigger.returncode == 0, trigger.stderr[-2000:]
             wait_for("the alert email", 300, lambda: smtp.messages)

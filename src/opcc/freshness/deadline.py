@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from airflow.sdk import DeadlineAlert
+    from airflow.sdk.definitions.deadline import DeadlineAlert
 
     from opcc.run_record import RunRecord
 
@@ -48,7 +48,8 @@ def publish_deadline(schedule: str) -> DeadlineAlert | None:
     that does not load keeps the default time; the tasks then report the mistake). None under `opcc run`."""
     if os.environ.get(WITHOUT_DEADLINE):
         return None
-    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+    from airflow.sdk.definitions.callback import AsyncCallback
+    from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
     from opcc.config import Settings, SettingsError, data_dir_from_env, load_settings
 

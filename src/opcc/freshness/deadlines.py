@@ -44,7 +44,8 @@ class Due:
     feed: str
     cadence: Cadence
     due_on: dt.date | None  # None: not expected
-    expected_since: dt.datetime | None  # UTC, naive (as raw's files.received_at): midnight London after the deadline before
+    # Naive UTC, as raw's files.received_at: midnight London after the deadline before due_on.
+    expected_since: dt.datetime | None
 
 
 def due(feed: str, cadence: Cadence, as_of: dt.date) -> Due:

@@ -41,6 +41,6 @@ def create_tables(session: SqlSession, settings: Settings, as_of: dt.date) -> No
         session.execute("INSERT INTO freshness_feeds VALUES (?, ?, CAST(? AS DATE), CAST(? AS TIMESTAMP))",
                         [feed, cadence.text, d.due_on and d.due_on.isoformat(),
                          d.expected_since and d.expected_since.isoformat(sep=" ")])
+    closed = last_closed_month(as_of, settings.ledger_month_closes_on_working_day)
     session.execute("CREATE TEMP TABLE freshness_params AS SELECT CAST(? AS DATE) AS as_of, "
-                    "CAST(? AS DATE) AS last_closed_month",
-                    [as_of.isoformat(), last_closed_month(as_of, settings.ledger_month_closes_on_working_day).isoformat()])
+                    "CAST(? AS DATE) AS last_closed_month", [as_of.isoformat(), closed.isoformat()])
