@@ -111,7 +111,7 @@ class Settings(BaseModel):
     # Each feed's expected cadence, a phrase of opcc.freshness.cadence's vocabulary; a feed left out keeps its
     # default (DEFAULT_CADENCES). An overdue feed WARNs in the report and the alert.
     cadence: dict[str, Cadence] = Field(
-        default_factory=lambda: {f: parse_cadence(c) for f, c in DEFAULT_CADENCES.items() if f in FEEDS},
+        default_factory=lambda: _default_cadences(),
         description=f"[cadence] a table of <feed> = one of {CADENCE_VOCABULARY}")
     # A ledger month counts as closed once this working day of the next month has passed: a month with no
     # ledger lines by then WARNs.
@@ -126,7 +126,7 @@ class Settings(BaseModel):
     def _known_feeds_and_phrases(cls, value: object) -> object:
         if not isinstance(value, dict):
             return value
-        merged = {f: parse_cadence(c) for f, c in DEFAULT_CADENCES.items() if f in FEEDS}
+        merged = _default_cadences()
         for feed, phrase in value.items():
             if feed not in FEEDS:
                 raise PydanticCustomError("unknown_feed", "a known feed: {known}",
@@ -247,6 +247,10 @@ class Settings(BaseModel):
     @property
     def demo_dir(self) -> Path:
         return PROJECT_ROOT / "seeds" / "demo"
+
+
+def _default_cadences() -> dict[str, Cadence]:
+    return {feed: parse_cadence(DEFAULT_CADENCES.get(feed, "not expected")) for feed in FEEDS}
 
 
 def _frozen(value: object) -> object:

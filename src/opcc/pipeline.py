@@ -206,4 +206,3 @@ def _warn_overdue(settings: Settings, run_dir: str, overdue: list[str]) -> None:
         send_overdue_email(settings, run_dir, overdue)
     except OSError as exc:  # smtplib's errors included
         print(f"the overdue-feed alert could not be emailed: {exc}")
-
