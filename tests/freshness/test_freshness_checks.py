@@ -16,6 +16,7 @@ from opcc.audit import run_audit
 from opcc.freshness.cadence import parse_cadence
 from opcc.freshness.deadlines import LONDON
 from opcc.freshness.messages import FEEDS_CHECK, MONTHS_CHECK, freshness_lines
+from opcc.report import view
 
 # Every file came on Friday 20 November 2026 at 10:00 UTC.
 ARRIVED = ["UPDATE main.files SET received_at = TIMESTAMP '2026-11-20 10:00:00'"]
@@ -66,6 +67,8 @@ def test_an_overdue_ledger_is_on_the_reports_first_screen_and_in_the_alert(tmp_p
     html = Path(pipeline.report(settings, str(fx.run_dir))).read_text(encoding="utf-8")
     banner = html[html.index('id="status"'):html.index('id="files"')]
     assert line in banner and "PUBLISHED" in banner
+    checks = html[html.index('id="checks"'):]
+    assert "freshness.feeds_on_time" in checks and "1 failing row" in checks
 
     with SmtpSink() as smtp:
         monkeypatch.setenv("AIRFLOW__SMTP__SMTP_HOST", "127.0.0.1")
@@ -79,9 +82,14 @@ def test_an_overdue_ledger_is_on_the_reports_first_screen_and_in_the_alert(tmp_p
 
 def test_a_feed_within_its_cadence_passes(tmp_path):
     # Monday 23 November: Friday 20th's ledger came on Friday 20th.
-    _, checks = night(tmp_path, dt.date(2026, 11, 23))
+    fx, checks = night(tmp_path, dt.date(2026, 11, 23))
     assert checks[FEEDS_CHECK]["status"] == "PASS"
     assert checks[FEEDS_CHECK]["compared_rows"] == 6
+    # The report's row of the check still lists every feed's last file and when it came.
+    [row] = [r for r in view.check_rows(run_record.read(fx.run_dir)) if r.check_id == FEEDS_CHECK]
+    assert row.compared_summary == "What was compared (6 rows)"
+    assert ["transactions", "every working day", "2026-11-20", "spend-2019-05.csv", "2026-11-20T10:00:00"] == [
+        c.text for c in row.compared_table.rows[-1].cells[:5]]
 
 
 def test_a_feed_that_never_came_warns_and_one_not_expected_does_not(tmp_path):

@@ -10,7 +10,7 @@ from typing import Any
 
 from opcc import run_record
 from opcc.config import FEEDS
-from opcc.freshness.messages import freshness_lines
+from opcc.freshness.messages import FEEDS_CHECK, freshness_lines
 from opcc.report import svg
 from opcc.report.formatting import amount, count, gbp, thousands, to_decimal
 from opcc.report.marts import MartData
@@ -259,7 +259,7 @@ def check_rows(record: RunRecord) -> list[CheckRow]:
                                + (f" (first {len(shown)} shown)" if len(shown) < n else ""))
             failing_table = rows_table(shown)
             failures_csv = c.get("failures_csv") or f"failures/{c.get('id')}.csv"
-        elif c.get("compared") and unit == "GBP":
+        elif c.get("compared") and (unit == "GBP" or c.get("id") == FEEDS_CHECK):  # each feed's last file
             shown = [{k: v for k, v in r.items() if k != "ok"} for r in c["compared"]]
             compared = c.get("compared_rows") or len(shown)
             compared_summary = f"What was compared ({count(compared)} row{'s' if compared != 1 else ''})"
