@@ -17,7 +17,7 @@ from airflow.sdk import chain, dag, task
 
 from opcc.airflow_runner import WRITER_POOL, feeds_ingest_in_parallel
 from opcc.config import FEEDS
-from opcc.freshness.deadline import publish_deadline
+from opcc.freshness.publish_deadline import publish_deadline
 
 # On PostgreSQL the feeds ingest at once (each its own working file); on DuckDB one at a time, sharing raw.duckdb.
 PARALLEL_INGEST = feeds_ingest_in_parallel()

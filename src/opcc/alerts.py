@@ -55,7 +55,7 @@ def send_overdue_email(settings: Settings, run_dir: str, overdue: list[str]) -> 
 
 
 def send_not_published_by_email(settings: Settings, subject: str, body: str) -> bool:
-    """Email `settings.alert_email` that a night missed its publish-by time (opcc.freshness.deadline)."""
+    """Email `settings.alert_email` that a night missed its publish-by time (opcc.freshness.publish_deadline)."""
     return _send(settings, "", body, subject, body, None, bare=True)
 
 

@@ -121,5 +121,5 @@ def test_a_night_not_published_by_0700_london_alerts_through_a_deadline(dagbag) 
     assert alert.reference == DeadlineReference.DAGRUN_LOGICAL_DATE
     assert alert.interval == timedelta(hours=5)
     assert isinstance(alert.callback, AsyncCallback)
-    assert alert.callback.path == "opcc.freshness.deadline.night_not_published"
+    assert alert.callback.path == "opcc.freshness.publish_deadline.night_not_published"
     assert alert.callback.kwargs["publish_by"] == "07:00"

@@ -14,7 +14,7 @@ from smtp_sink import SmtpSink
 from opcc import pipeline, run_record
 from opcc.audit import run_audit
 from opcc.freshness.cadence import parse_cadence
-from opcc.freshness.deadlines import LONDON
+from opcc.freshness.due_dates import LONDON
 from opcc.freshness.messages import FEEDS_CHECK, MONTHS_CHECK, freshness_lines
 from opcc.report import view
 

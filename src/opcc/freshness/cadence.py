@@ -9,7 +9,7 @@ The vocabulary (any case; docs/freshness.md explains it to the finance team):
   before the year starts; in-year changes may come at any time and are welcome, not required);
 - `not expected` — never overdue (a feed this OPCC does not send).
 
-This module only reads the phrases (opcc.config validates opcc.toml with it); `opcc.freshness.deadlines` works
+This module only reads the phrases (opcc.config validates opcc.toml with it); `opcc.freshness.due_dates` works
 out, for a night, when each feed was last due.
 """
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from opcc.freshness.deadlines import LONDON
+from opcc.freshness.due_dates import LONDON
 
 FEEDS_CHECK = "freshness.feeds_on_time"
 MONTHS_CHECK = "freshness.ledger_months_closed"

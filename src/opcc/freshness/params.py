@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opcc import run_record
-from opcc.freshness.deadlines import LONDON, due, last_closed_month
+from opcc.freshness.due_dates import LONDON, due, last_closed_month
 
 if TYPE_CHECKING:
     from opcc.audit.runner import SqlSession

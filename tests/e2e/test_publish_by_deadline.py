@@ -1,6 +1,6 @@
 """A night not published by opcc.toml's publish_by alerts through Airflow's own Deadline Alert: under `opcc ui`
 (Airflow standalone: scheduler, DAG processor, triggerer), a run of the nightly DAG whose 07:00 deadline has
-passed gets the alert email from the triggerer's callback (opcc.freshness.deadline.night_not_published)."""
+passed gets the alert email from the triggerer's callback (opcc.freshness.publish_deadline.night_not_published)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from opcc.run_record import RunRecord
 
-LONDON = ZoneInfo("Europe/London")  # not opcc.freshness.deadlines': the DAG file imports this module, keep it light
+LONDON = ZoneInfo("Europe/London")  # not due_dates' (it loads the bank holidays): the DAG file imports this module
 # Set by `opcc run` (opcc.airflow_runner) for `airflow dags test`: the DAG is parsed without its deadline.
 WITHOUT_DEADLINE = "OPCC_DAG_WITHOUT_DEADLINE"
 _DAILY_CRON = re.compile(r"^(?P<minute>\d{1,2}) (?P<hour>\d{1,2}) \* \* \*$")
