@@ -5,6 +5,7 @@ night's date ("today") set in the run's run.json and when each file came set in 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from smtp_sink import SmtpSink
 
 from opcc import pipeline, run_record
 from opcc.audit import run_audit
+from opcc.config import FEEDS
 from opcc.freshness.cadence import parse_cadence
 from opcc.freshness.due_dates import LONDON
 from opcc.freshness.messages import FEEDS_CHECK, MONTHS_CHECK, freshness_lines
@@ -59,6 +61,8 @@ def overdue_ledger_night(tmp_path):
 def test_an_overdue_ledger_is_on_the_reports_first_screen_and_in_the_alert(tmp_path, monkeypatch):
     fx = overdue_ledger_night(tmp_path)
     settings = fx.settings.model_copy(update={"alert_email": "treasurer@opcc.test"})
+    for feed in FEEDS:  # no new file tonight
+        run_record.append_ingest(fx.run_dir, feed, [])
     run_record.write_dbt(fx.run_dir, run_record.DbtOutcome(ok=True, message="dbt build: passed", failed_nodes=[]))
     run_record.write_publish(fx.run_dir, run_record.PublishOutcome(True, "published", str(settings.warehouse_db)))
     line = ("Feed transactions is overdue: expected every working day, due by Mon 30 Nov 2026; its last file, "
@@ -67,6 +71,12 @@ def test_an_overdue_ledger_is_on_the_reports_first_screen_and_in_the_alert(tmp_p
     html = Path(pipeline.report(settings, str(fx.run_dir))).read_text(encoding="utf-8")
     banner = html[html.index('id="status"'):html.index('id="files"')]
     assert line in banner and "PUBLISHED" in banner
+    files = html[html.index('id="files"'):html.index('id="build"')]
+    assert ("No new file arrived. Its last file, spend-2019-05.csv, came on Fri 20 Nov 2026 10:00 (expected every "
+            "working day). It is overdue.") in files
+    on_time = (r"No new file arrived. Its last file, budget-[^,]+, came on Fri 20 Nov 2026 10:00 "
+               r"\(expected yearly by working day 1 of April\).</p>")
+    assert re.search(on_time, files)  # on time: nothing more said
     checks = html[html.index('id="checks"'):]
     assert "freshness.feeds_on_time" in checks and "1 failing row" in checks
 

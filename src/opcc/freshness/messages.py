@@ -33,6 +33,17 @@ def overdue_feed_line(row: dict[str, Any]) -> str:
             f"{last}.")
 
 
+def last_file_line(checks: list[dict[str, Any]] | None, feed: str) -> str | None:
+    """For a feed with no new file tonight: its last file and when it came (from the feeds check's rows)."""
+    feeds = next((c for c in checks or [] if c.get("id") == FEEDS_CHECK), None)
+    row = next((r for r in (feeds or {}).get("compared") or [] if r.get("feed") == feed), None)
+    if row is None or not row.get("last_file"):
+        return None
+    late = " It is overdue." if row.get("ok") == "false" else ""
+    return (f"Its last file, {row['last_file']}, came on {_received(row.get('last_received_utc'))} "
+            f"(expected {row.get('cadence')}).{late}")
+
+
 def empty_months_line(check: dict[str, Any]) -> str | None:
     rows = check.get("failing_rows") or []
     n = check.get("failing_rows_count") or len(rows)

@@ -10,7 +10,7 @@ from typing import Any
 
 from opcc import run_record
 from opcc.config import FEEDS
-from opcc.freshness.messages import FEEDS_CHECK, freshness_lines
+from opcc.freshness.messages import FEEDS_CHECK, freshness_lines, last_file_line
 from opcc.report import svg
 from opcc.report.formatting import amount, count, gbp, thousands, to_decimal
 from opcc.report.marts import MartData
@@ -76,6 +76,7 @@ class FeedFiles:
     table: Table | None  # None: the step did not run (no record) or no new file arrived
     ran: bool
     record_file: str  # what the step would have left in the run's folder
+    last_file: str | None = None  # no new file: the feed's last one and when it came (opcc.freshness)
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def feed_files(record: RunRecord, feed: str) -> FeedFiles:
     results = record.ingest.get(feed)
     record_file = run_record.ingest_file_name(feed)
     if not results:
-        return FeedFiles(feed, title, None, results is not None, record_file)
+        return FeedFiles(feed, title, None, results is not None, record_file, last_file_line(record.checks, feed))
     rows = [
         Row([plain(f.file_name), plain(f.status), num(count(f.rows_received)), num(count(f.rows_loaded)),
              num(count(f.rows_quarantined)), num(gbp(f.control_total), f.control_total),
