@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from audit_fixture import build_fixture
 from smtp_sink import SmtpSink
 
@@ -88,6 +89,17 @@ def test_an_overdue_ledger_is_on_the_reports_first_screen_and_in_the_alert(tmp_p
     assert (mail["Subject"], mail["To"]) == ("OPCC warehouse: a feed is overdue", "treasurer@opcc.test")
     body = mail.get_payload(decode=True).decode("utf-8")
     assert f"- {line}" in body and str(fx.run_dir) in body
+
+    # A night that did not publish says why, and lists the overdue feed too.
+    run_record.write_publish(fx.run_dir, run_record.PublishOutcome(False, "not published: the disk was full"))
+    with SmtpSink() as smtp:
+        monkeypatch.setenv("AIRFLOW__SMTP__SMTP_PORT", str(smtp.port))
+        with pytest.raises(pipeline.StepFailed):
+            pipeline.finish(settings, str(fx.run_dir))
+    [mail] = smtp.messages
+    assert mail["Subject"] == "OPCC warehouse: last night's run did not publish"
+    body = mail.get_payload(decode=True).decode("utf-8").replace("\r\n", "\n")
+    assert "Why: not published: the disk was full" in body and f"Overdue:\n- {line}" in body
 
 
 def test_a_feed_within_its_cadence_passes(tmp_path):
