@@ -18,9 +18,13 @@ from airflow.sdk import chain, dag, task
 
 from opcc.airflow_runner import WRITER_POOL, feeds_ingest_in_parallel
 from opcc.config import FEEDS
+from opcc.freshness.publish_deadline import publish_deadline
 
 # On PostgreSQL the feeds ingest at once (each its own working file); on DuckDB one at a time, sharing raw.duckdb.
 PARALLEL_INGEST = feeds_ingest_in_parallel()
+
+# 02:00 London; a night not published by opcc.toml's publish_by (07:00) alerts through Airflow's Deadline Alert.
+SCHEDULE = "0 2 * * *"
 
 # Transient trouble (a busy file) is retried with backoff; bad data, failed checks and a fault of the machine
 # met before or while loading (a full disk: the files wait in landing for the next run) raise StepFailed, which
@@ -61,7 +65,8 @@ def fail_fast(step_task: F) -> F:
 
 @dag(
     dag_id="opcc_nightly",
-    schedule="0 2 * * *",
+    schedule=SCHEDULE,
+    deadline=publish_deadline(SCHEDULE),
     start_date=pendulum.datetime(2026, 1, 1, tz="Europe/London"),
     catchup=False,
     max_active_runs=1,

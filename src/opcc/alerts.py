@@ -1,5 +1,5 @@
 """Telling the finance team when a night did not publish, or published but its transparency publications were
-blocked, by email through Airflow's SMTP settings."""
+blocked, or a feed is overdue (opcc.freshness), by email through Airflow's SMTP settings."""
 
 from __future__ import annotations
 
@@ -28,22 +28,39 @@ def smtp_settings() -> dict[str, str | int | bool]:
     }
 
 
-def send_failure_email(settings: Settings, run_dir: str, message: str) -> bool:
-    """Email `settings.alert_email` why the night did not publish; False when no address is set."""
+def send_failure_email(settings: Settings, run_dir: str, message: str, overdue: list[str] | None = None) -> bool:
+    """Email `settings.alert_email` why the night did not publish (and any feed overdue); False when no address
+    is set."""
     return _send(settings, run_dir, message, "OPCC warehouse: last night's run did not publish",
                  "Last night's run of the commissioning finance warehouse did not publish.\n"
-                 "BI tools still show the last good version.")
+                 "BI tools still show the last good version.", overdue)
 
 
-def send_publications_blocked_email(settings: Settings, run_dir: str, message: str) -> bool:
+def send_publications_blocked_email(settings: Settings, run_dir: str, message: str,
+                                    overdue: list[str] | None = None) -> bool:
     """Email `settings.alert_email` that the warehouse published but a FAIL check held back the transparency
     publications (a statutory duty: someone must act); False when no address is set."""
     return _send(settings, run_dir, message, "OPCC warehouse: last night's transparency publications were blocked",
                  "Last night's run of the commissioning finance warehouse published the warehouse, but a check on the\n"
-                 "transparency publications failed, so no publication file was written (the published ones stay).")
+                 "transparency publications failed, so no publication file was written (the published ones stay).",
+                 overdue)
 
 
-def _send(settings: Settings, run_dir: str, message: str, subject: str, opening: str) -> bool:
+def send_overdue_email(settings: Settings, run_dir: str, overdue: list[str]) -> bool:
+    """Email `settings.alert_email` that the night published but a feed is overdue or a closed ledger month is
+    empty (the figures may be incomplete: someone must chase the file); False when no address is set."""
+    return _send(settings, run_dir, "; ".join(overdue), "OPCC warehouse: a feed is overdue",
+                 "Last night's run of the commissioning finance warehouse published, but not every extract arrived\n"
+                 "when it should have: the figures may be incomplete until it does.", overdue, bare=True)
+
+
+def send_not_published_by_email(settings: Settings, subject: str, body: str) -> bool:
+    """Email `settings.alert_email` that a night missed its publish-by time (opcc.freshness.publish_deadline)."""
+    return _send(settings, "", body, subject, body, None, bare=True)
+
+
+def _send(settings: Settings, run_dir: str, message: str, subject: str, opening: str,
+          overdue: list[str] | None = None, bare: bool = False) -> bool:
     if not settings.alert_email:
         print(f"{message} (no alert_email set in opcc.toml, so no email sent)")
         return False
@@ -52,10 +69,13 @@ def _send(settings: Settings, run_dir: str, message: str, subject: str, opening:
     mail["Subject"] = subject
     mail["From"] = str(smtp["mail_from"])
     mail["To"] = settings.alert_email
+    overdue_text = "".join(f"- {line}\n" for line in overdue or [])
     mail.set_content(
         f"{opening}\n\n"
-        f"Why: {message}\n\n"
-        f"Report: {run_dir}/index.html (latest: {settings.reports_dir / 'index.html'})\n"
+        + ("" if bare else f"Why: {message}\n\n")
+        + (f"Overdue:\n{overdue_text}\n" if overdue_text else "")
+        + (f"Report: {run_dir}/index.html (latest: {settings.reports_dir / 'index.html'})\n" if run_dir else
+           f"Latest report: {settings.reports_dir / 'index.html'}\n")
     )
     cls = smtplib.SMTP_SSL if smtp["ssl"] else smtplib.SMTP
     with cls(str(smtp["host"]), int(smtp["port"]), timeout=int(smtp["timeout"])) as server:

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from opcc.feeds import FEEDS as feed_contracts
+from opcc.freshness.cadence import DEFAULT_CADENCES, Cadence, parse_cadence
+from opcc.freshness.cadence import VOCABULARY as CADENCE_VOCABULARY
 
 # The feeds' names, in the order the nightly run ingests them; their contracts are opcc.feeds'.
 FEEDS = tuple(feed_contracts)
@@ -120,6 +122,41 @@ class Settings(BaseModel):
     airflow_database_url: str | None = Field(
         None, pattern=r"^postgresql(\+psycopg2)?://\S+$", examples=["postgresql+psycopg2://airflow@127.0.0.1:5432/airflow"],
         description="Airflow's SQLAlchemy URL in quotes, like 'postgresql+psycopg2://airflow@127.0.0.1:5432/airflow'")
+
+    # -- freshness (docs/freshness.md) --------------------------------------------------------------
+    # Each feed's expected cadence, a phrase of opcc.freshness.cadence's vocabulary; a feed left out keeps its
+    # default (DEFAULT_CADENCES). An overdue feed WARNs in the report and the alert.
+    cadence: dict[str, Cadence] = Field(
+        default_factory=lambda: _default_cadences(),
+        description=f"[cadence] a table of <feed> = one of {CADENCE_VOCABULARY}")
+    # A ledger month counts as closed once this working day of the next month has passed: a month with no
+    # ledger lines by then WARNs.
+    ledger_month_closes_on_working_day: int = Field(
+        10, ge=1, le=20, description="a whole number of working days, from 1 to 20")
+    # A night not published by this time (Europe/London) alerts: an Airflow Deadline Alert on the DAG.
+    publish_by: str = Field(
+        "07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a time in quotes, 24-hour, like '07:00'")
+
+    @field_validator("cadence", mode="before")
+    @classmethod
+    def _known_feeds_and_phrases(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        merged = _default_cadences()
+        for feed, phrase in value.items():
+            if feed not in FEEDS:
+                raise PydanticCustomError("unknown_feed", "a known feed: {known}",
+                                          {"key": f"cadence.{feed}", "value": phrase, "known": ", ".join(FEEDS)})
+            if isinstance(phrase, Cadence):
+                merged[feed] = phrase
+                continue
+            try:
+                merged[feed] = parse_cadence(phrase if isinstance(phrase, str) else repr(phrase))
+            except ValueError:
+                raise PydanticCustomError("unknown_cadence", "one of {known}",
+                                          {"key": f"cadence.{feed}", "value": phrase,
+                                           "known": CADENCE_VOCABULARY}) from None
+        return merged
 
     @field_validator("over_allocation_tolerance", "rag_red_overspend", "rag_amber_overspend", "rag_amber_underspend",
                      mode="before")
@@ -261,6 +298,10 @@ class Settings(BaseModel):
     def demo_reference_dir(self) -> Path:
         """The demo's reference data (Dorset OPCC), which `opcc demo` and `opcc init --demo` copy."""
         return PROJECT_ROOT / "seeds" / "reference"
+
+
+def _default_cadences() -> dict[str, Cadence]:
+    return {feed: parse_cadence(DEFAULT_CADENCES.get(feed, "not expected")) for feed in FEEDS}
 
 
 def _frozen(value: object) -> object:

@@ -293,13 +293,31 @@ def finish(settings: Settings, run_dir: str | None) -> None:
     the warehouse but whose transparency publications a FAIL check blocked fails too (after emailing): the
     warehouse stays published, but a statutory publication held back must not pass as a green night."""
     run_dir = _started(run_dir)
-    outcome = run_record.explain(run_record.read(Path(run_dir)))
+    from opcc.freshness.messages import freshness_lines
+
+    record = run_record.read(Path(run_dir))
+    outcome = run_record.explain(record)
     build_db_for(settings).unlink(missing_ok=True)
+    overdue = freshness_lines(record.checks)  # a feed overdue, a closed ledger month empty: said in every alert
     if outcome.published and not outcome.publications_blocked:
+        if overdue:
+            _warn_overdue(settings, run_dir, overdue)
         return
     from opcc.alerts import send_failure_email, send_publications_blocked_email
 
     send = send_publications_blocked_email if outcome.publications_blocked else send_failure_email
-    send(settings, run_dir, outcome.why)
+    send(settings, run_dir, outcome.why, overdue)
     raise StepFailed(outcome.why)
 
+
+def _warn_overdue(settings: Settings, run_dir: str, overdue: list[str]) -> None:
+    """A published night with a feed overdue: say so and email it. A WARN does not fail the night, nor does an
+    email that cannot be sent (the report says it too)."""
+    from opcc.alerts import send_overdue_email
+
+    for line in overdue:
+        print(f"WARN  {line}")
+    try:
+        send_overdue_email(settings, run_dir, overdue)
+    except OSError as exc:  # smtplib's errors included
+        print(f"the overdue-feed alert could not be emailed: {exc}")

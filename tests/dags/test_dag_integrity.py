@@ -111,3 +111,18 @@ def test_on_postgresql_the_feeds_ingest_side_by_side_and_the_build_waits_for_all
     assert ingests < dag.get_task("build").upstream_task_ids
     assert dag.get_task("build").trigger_rule == "all_done" and dag.get_task("build").pool == WRITER_POOL
     assert dag.get_task("publish").pool == WRITER_POOL
+
+
+def test_a_night_not_published_by_0700_london_alerts_through_a_deadline(dagbag) -> None:
+    """Airflow's Deadline Alert: 5 hours after the 02:00 logical date is 07:00 London (opcc.toml's publish_by),
+    and the triggerer's callback is opcc's, given the data directory and the time."""
+    from datetime import timedelta
+
+    from airflow.sdk import AsyncCallback, DeadlineReference
+
+    [alert] = dagbag.dags["opcc_nightly"].deadline
+    assert alert.reference == DeadlineReference.DAGRUN_LOGICAL_DATE
+    assert alert.interval == timedelta(hours=5)
+    assert isinstance(alert.callback, AsyncCallback)
+    assert alert.callback.path == "opcc.freshness.publish_deadline.night_not_published"
+    assert alert.callback.kwargs["publish_by"] == "07:00"

@@ -74,7 +74,7 @@ def test_run_is_a_successful_airflow_dagrun(demo_run) -> None:
     assert len(lines) <= 45, proc.stdout
     for task_id in tasks:
         assert any(line.split()[:2] == [task_id, "success"] for line in lines if line.strip()), (task_id, proc.stdout)
-    assert "26 checks: 25 PASS, 1 WARN" in proc.stdout
+    assert "28 checks: 27 PASS, 1 WARN" in proc.stdout
     [log] = (data / "airflow" / "logs").glob("opcc-run-*.log")
     assert str(log) in proc.stdout and "[DAG TEST] end task task_id=finish" in log.read_text()
 
@@ -86,6 +86,9 @@ def test_demo_checks_all_pass_but_the_pcc_pot_warning(demo_run) -> None:
     assert len(checks) >= 20
     not_passing = [(c["id"], c["status"], c["difference"]) for c in checks if c["status"] != "PASS"]
     assert not_passing == [("commitments.allocation_within_tolerance", "WARN", "11000.00")]
+    # Freshness: the demo's files land as it runs, and its ledger has lines in all 36 months of its three years.
+    fresh = {c["id"]: (c["status"], c["compared_rows"]) for c in checks if c["id"].startswith("freshness.")}
+    assert fresh == {"freshness.feeds_on_time": ("PASS", 6), "freshness.ledger_months_closed": ("PASS", 36)}
     html = (data / "reports" / "index.html").read_text()
     assert "127,000" in html and "11,000" in html and "PUBLISHED" in html
 

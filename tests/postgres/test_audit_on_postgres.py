@@ -117,6 +117,11 @@ def test_checks_on_a_dbt_postgres_build_agree_with_duckdb(on_duckdb, pg_database
     run_dir = pipeline.start(settings, "manual__pg", dt.datetime(2019, 6, 4, 2))
     suffix = pipeline.build(settings, run_dir)
     assert suffix == SUFFIX
-    assert pipeline.audit(settings, suffix, run_dir) == {"PASS": 24, "WARN": 2}
+    assert pipeline.audit(settings, suffix, run_dir) == {"PASS": 26, "WARN": 2}
     pg = by_id(run_record.read(Path(run_dir)).checks or [])
-    assert {cid: verdict(c) for cid, c in pg.items()} == {cid: verdict(c) for cid, c in duck.items()}
+    # The freshness checks are measured on the night's date: 4 June 2019 here (only April has closed, and it has
+    # ledger lines), today for the DuckDB audit (every month since May 2019 has closed, most of them empty).
+    assert pg["freshness.ledger_months_closed"]["status"] == "PASS"
+    fresh = {"freshness.feeds_on_time", "freshness.ledger_months_closed"}
+    assert {cid: verdict(c) for cid, c in pg.items() if cid not in fresh} == {
+        cid: verdict(c) for cid, c in duck.items() if cid not in fresh}

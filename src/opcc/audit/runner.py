@@ -37,6 +37,8 @@ from opcc import csv_safe, run_record
 from opcc.audit.data_docs import make_offline
 from opcc.audit.suites import Check, load_checks, suite_descriptions, views_sql
 from opcc.config import duckdb_config
+from opcc.freshness.params import create_tables as freshness_tables
+from opcc.freshness.params import night_of
 
 if TYPE_CHECKING:
     from opcc.config import Settings
@@ -453,6 +455,8 @@ def run_audit(settings: Settings, build_db: Path | str, run_dir: Path) -> list[d
         session = DuckDBChecks(open_connection(Path(build_db), settings.raw_db, settings.over_allocation_tolerance,
                                                duckdb_config(settings), views))
     try:
+        # The freshness checks' parameters: each feed's last deadline and the last closed ledger month, that night.
+        freshness_tables(session, settings, night_of(run_dir))
         compared = {c.check_id: session.compare(c) for c in checks}
         outcomes = outcomes_or_error(checks, lambda: session.validate(checks, suites, run_dir / "data_docs", compared))
     finally:

@@ -8,8 +8,9 @@
     cluster.json       the ports chosen at the first `up`, kept so URLs stay the same from one `up` to the next
     secrets.json       the Airflow parts' shared JWT and session secrets (mode 0600; never in the repo)
 
-Airflow: the API server (UI and the execution API the workers report to), the scheduler, the DAG processor and
-two Celery workers of one slot each. `up` writes `airflow_database_url` (and, unless the warehouse stays on DuckDB,
+Airflow: the API server (UI and the execution API the workers report to), the scheduler, the DAG processor, the
+triggerer (it runs the DAG's publish-by Deadline Alert callback: opcc.freshness.publish_deadline) and two Celery
+workers of one slot each. `up` writes `airflow_database_url` (and, unless the warehouse stays on DuckDB,
 `warehouse_url`) into the data directory's opcc.toml, so a plain `opcc run` triggers the DAG here.
 """
 
@@ -32,7 +33,7 @@ from opcc.cluster.redis import LocalRedis
 from opcc.config import Settings, load_settings
 
 WORKERS = ("worker-1", "worker-2")
-AIRFLOW_PARTS = ("api-server", "scheduler", "dag-processor", *WORKERS)
+AIRFLOW_PARTS = ("api-server", "scheduler", "dag-processor", "triggerer", *WORKERS)
 AIRFLOW_DATABASE = "airflow"
 WAREHOUSE_DATABASE = "warehouse"
 
@@ -135,6 +136,8 @@ class LocalCluster:
                     "--workers", "1"], env
         if name in ("scheduler", "dag-processor"):
             return [airflow, name], env
+        if name == "triggerer":  # its logs are files too: no log server (and no fixed port to clash on)
+            return [airflow, name, "--skip-serve-logs"], env
         env[WORKER_NAME_VARIABLE] = name
         # Task logs are files under the one Airflow home here, read by the API server directly.
         return [airflow, "celery", "worker", "--concurrency", "1", "--celery-hostname", name,
@@ -203,7 +206,7 @@ class LocalCluster:
                 return False
         if name in WORKERS:
             return re.search(rf"{re.escape(name)} ready\.", part.log_tail(20000)) is not None
-        return True  # the scheduler and DAG processor have no port: running is ready
+        return True  # the scheduler, DAG processor and triggerer have no port: running is ready
 
     def down(self) -> None:
         """Stop every part this cluster started, the last started first. The data stays for the next `up`."""

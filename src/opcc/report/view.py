@@ -10,6 +10,7 @@ from typing import Any
 
 from opcc import run_record
 from opcc.config import FEEDS
+from opcc.freshness.messages import FEEDS_CHECK, freshness_lines, last_file_line
 from opcc.report import svg, unmapped
 from opcc.report.formatting import amount, count, gbp, thousands, to_decimal
 from opcc.report.marts import MartData
@@ -75,6 +76,7 @@ class FeedFiles:
     table: Table | None  # None: the step did not run (no record) or no new file arrived
     ran: bool
     record_file: str  # what the step would have left in the run's folder
+    last_file: str | None = None  # no new file: the feed's last one and when it came (opcc.freshness)
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def status_banner(record: RunRecord, outcome: Outcome) -> StatusBanner:
                        f"{n['FAIL']} failed.")
     if record.publish is not None and record.publish.message:
         details.append(f"Publish: {record.publish.message}")
+    details += freshness_lines(record.checks)  # a feed overdue belongs on the first screen, not only in the checks
     warn = record.checks_with("WARN") or outcome.publications_blocked
     css = ("warnb" if warn else "ok") if outcome.published else "bad"
     return StatusBanner(css, outcome.headline, outcome.meaning, details,
@@ -208,7 +211,7 @@ def feed_files(record: RunRecord, feed: str) -> FeedFiles:
     results = record.ingest.get(feed)
     record_file = run_record.ingest_file_name(feed)
     if not results:
-        return FeedFiles(feed, title, None, results is not None, record_file)
+        return FeedFiles(feed, title, None, results is not None, record_file, last_file_line(record.checks, feed))
     rows = [
         Row([plain(f.file_name), plain(f.status), num(count(f.rows_received)), num(count(f.rows_loaded)),
              num(count(f.rows_quarantined)), num(gbp(f.control_total), f.control_total),
@@ -261,7 +264,7 @@ def check_rows(record: RunRecord) -> list[CheckRow]:
                                + (f" (first {len(shown)} shown)" if len(shown) < n else ""))
             failing_table = rows_table(shown)
             failures_csv = c.get("failures_csv") or f"failures/{c.get('id')}.csv"
-        elif c.get("compared") and unit == "GBP":
+        elif c.get("compared") and (unit == "GBP" or c.get("id") == FEEDS_CHECK):  # each feed's last file
             shown = [{k: v for k, v in r.items() if k != "ok"} for r in c["compared"]]
             compared = c.get("compared_rows") or len(shown)
             compared_summary = f"What was compared ({count(compared)} row{'s' if compared != 1 else ''})"
