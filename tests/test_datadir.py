@@ -18,7 +18,7 @@ from opcc.reference.contract import CONTRACT
 
 def uncommented(text: str) -> str:
     """opcc.toml with every commented setting line set (as a finance officer removing each #)."""
-    setting = re.compile(r"^# (\w+ = |\[mappings)")
+    setting = re.compile(r"^# (\w+ = |\[\w)")
     return "\n".join(line[2:] if setting.match(line) else line for line in text.splitlines())
 
 
@@ -33,6 +33,7 @@ def test_opcc_toml_lists_every_setting_and_loads_as_the_defaults(tmp_path: Path)
     (tmp_path / "opcc.toml").write_text(uncommented(text), encoding="utf-8")
     every = load_settings(tmp_path)
     assert every.publisher_prefix == "exampleopcc" and every.keep_versions == 7
+    assert every.cadence["budgets"].text == "yearly by working day 1 of April"  # a table, written after the keys
 
 
 def test_no_dorset_setting_is_a_default(tmp_path: Path) -> None:

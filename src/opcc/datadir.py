@@ -17,9 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from opcc.config import FEEDS, PER_OPCC, PROJECT_ROOT, Settings, load_settings
+from opcc.freshness.cadence import DEFAULT_CADENCES
 from opcc.reference.contract import CONTRACT
 from opcc.reference.seeds import table_csv
 
+# The settings that are TOML tables, each with the commented lines that show it (its defaults, or an example).
+TABLES: dict[str, Any] = {
+    "cadence": lambda: ["# [cadence]  # an overdue feed WARNs: docs/freshness.md",
+                        *(f"# {feed} = {toml_value(phrase)}" for feed, phrase in DEFAULT_CADENCES.items())],
+    "date_order": lambda: ["# [date_order]  # for files whose dates read either way; day first unless set",
+                           '# transactions = "day_first"'],
+    "mappings": lambda: ["# (`opcc inspect FILE --feed NAME` prints them for a file it does not recognise); feeds: "
+                         + ", ".join(FEEDS), "# [mappings.transactions]", '# amount = "Value GBP"'],
+}
 DEMO_SETTINGS = PROJECT_ROOT / "seeds" / "demo" / "opcc.toml"
 DEMO_REFERENCE = PROJECT_ROOT / "seeds" / "reference"
 
@@ -40,7 +50,7 @@ def settings_toml(values: dict[str, Any] | None = None) -> str:
              "# the value shown is its default. Remove the # to set one. Each is checked when a command starts: a",
              "# mistake stops it with one line naming the key, the value and what was expected.", ""]
     for name, field in Settings.model_fields.items():
-        if name in ("data_dir", "mappings"):
+        if name in TABLES or name == "data_dir":  # the tables come last
             continue
         note = field.description or ""
         if name in PER_OPCC:
@@ -54,10 +64,9 @@ def settings_toml(values: dict[str, Any] | None = None) -> str:
             example = (field.examples or [""])[0]
             lines.append(f"# {name} = {toml_value(example)}")
         lines.append("")
-    # Last: a TOML table holds every line after it.
-    lines += [f"# mappings: a finance system's own headers, {Settings.model_fields['mappings'].description} "
-              "(`opcc inspect FILE --feed NAME` prints them for a file it does not recognise); feeds: "
-              f"{', '.join(FEEDS)}", "# [mappings.transactions]", '# amount = "Value GBP"', ""]
+    # Last: a TOML table holds every line after it. Each shown with its defaults (or an example) commented.
+    for name, example in TABLES.items():
+        lines += [f"# {name}: {Settings.model_fields[name].description}", *example(), ""]
     return "\n".join(lines)
 
 
