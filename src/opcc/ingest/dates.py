@@ -88,7 +88,7 @@ class DateOrder:
         if self.ambiguous:
             return (f"{SHOWN[self.order]}, the feed's configured order: {self.ambiguous} line(s) read either way "
                     "and none settles it")
-        return f"{SHOWN[self.order]} (no date in the file reads differently either way)"
+        return f"{SHOWN[self.order]}: no date in the file could be read the other way"
 
 
 def _where(sheet: str | None, line: int) -> str:
