@@ -113,7 +113,7 @@ def read_folder(folder: Path, contract: Mapping[str, object] = CONTRACT) -> Foun
                 found.problems.append(f"{path.name}: cannot be read as CSV: {exc}")
                 continue
             _add(found, Sheet(table, path.name, *_rows(records)))
-        elif suffix in (".xlsx", ".xlsm"):
+        elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
             _read_workbook(found, path, contract)
         else:
             found.ignored.append(path.name)
@@ -121,23 +121,28 @@ def read_folder(folder: Path, contract: Mapping[str, object] = CONTRACT) -> Foun
 
 
 def _read_workbook(found: Found, path: Path, contract: Mapping[str, object]) -> None:
-    import openpyxl
+    from python_calamine import CalamineWorkbook, SheetTypeEnum  # the extracts' workbook reader too
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises a zoo of types for damaged files
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - calamine raises a zoo of types for damaged files
         found.problems.append(f"{path.name}: cannot be opened as a workbook: {exc}")
         return
     try:
-        for ws in book.worksheets:
-            table = column_key(ws.title)
-            if table not in contract:
-                found.ignored.append(f"{path.name}, sheet {ws.title}")
-                continue
-            records = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            _add(found, Sheet(table, f"{path.name}, sheet {ws.title}", *_rows(records)))
+        sheets = [(m.name, book.get_sheet_by_name(m.name).to_python())
+                  for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet
+        found.problems.append(f"{path.name}: cannot be read as a workbook: {exc}")
+        return
     finally:
         book.close()
+    for title, cells in sheets:
+        table = column_key(title)
+        if table not in contract:
+            found.ignored.append(f"{path.name}, sheet {title}")
+            continue
+        records = [[cell_text(None if v == "" else v) for v in row] for row in cells]
+        _add(found, Sheet(table, f"{path.name}, sheet {title}", *_rows(records)))
 
 
 def _add(found: Found, sheet: Sheet) -> None:
