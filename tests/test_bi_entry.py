@@ -34,9 +34,10 @@ def night_build(settings: Settings, n: int) -> Path:
     con.execute("INSERT INTO marts.fund_position VALUES ('CSF', ?)", [Decimal(n)])
     con.execute("CREATE TABLE marts.pillar_spend (pillar_code VARCHAR, total DECIMAL(18,2))")
     con.execute("INSERT INTO marts.pillar_spend VALUES ('P1', ?)", [Decimal(n)])
-    con.execute("CREATE TABLE marts.spend_transactions (file_id BIGINT, line_number INTEGER, amount DECIMAL(18,2))")
-    con.execute("INSERT INTO marts.spend_transactions SELECT 1, range + 2, 1.00 FROM range(50)")
-    con.execute("INSERT INTO marts.spend_transactions SELECT ?, range + 2, ? FROM range(50)", [n + 1, Decimal(n)])
+    con.execute("CREATE TABLE marts.spend_transactions (file_id BIGINT, line_number INTEGER, sheet VARCHAR, "
+                "amount DECIMAL(18,2))")
+    con.execute("INSERT INTO marts.spend_transactions SELECT 1, range + 2, NULL, 1.00 FROM range(50)")
+    con.execute("INSERT INTO marts.spend_transactions SELECT ?, range + 2, NULL, ? FROM range(50)", [n + 1, Decimal(n)])
     con.close()
     return path
 

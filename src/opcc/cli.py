@@ -152,34 +152,27 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
-    """Publish an earlier warehouse version again."""
-    try:
-        return _rollback(settings, args)
-    except FileNotFoundError as exc:  # nothing kept to roll back to, or no version matching: one line, exit 1
-        nothing = str(exc).startswith("no earlier versions")
-        print(f"opcc rollback: {'nothing to roll back: ' if nothing else ''}{exc}", file=sys.stderr)
-        return 1
-
-
-def _rollback(settings: Settings, args: argparse.Namespace) -> int:
+    """Publish an earlier warehouse version again. Each is verified before it is switched to: a damaged one is
+    skipped, or refused when named; nothing to roll back to is one line and exit 1."""
     from opcc.publish import DamagedVersion, list_versions, rollback
 
-    if settings.on_postgres:  # versions are schemas there: marts__v<n>, ...
-        from opcc.postgres import wap
+    try:
+        if settings.on_postgres:  # versions are schemas there: marts__v<n>, ...
+            from opcc.postgres import wap
 
-        if args.list:
-            print("\n".join(f"v{v}" for v in wap.list_versions(settings)))
+            if args.list:
+                print("\n".join(f"v{v}" for v in wap.list_versions(settings)))
+                return 0
+            print(f"rolled back: {wap.location(settings)} is now version {wap.rollback(settings, args.version)}")
             return 0
-        print(f"rolled back: {wap.location(settings)} is now version {wap.rollback(settings, args.version)}")
-        return 0
-    if args.list:
-        for v in list_versions(settings):
-            print(v.name)
-        return 0
-    try:  # each version is verified before it is switched to: a damaged one is skipped, or refused when named
+        if args.list:
+            for v in list_versions(settings):
+                print(v.name)
+            return 0
         chosen = rollback(settings, args.version, on_skip=lambda line: print(f"opcc rollback: {line}"))
     except (FileNotFoundError, DamagedVersion) as exc:
-        print(f"opcc rollback: {exc}", file=sys.stderr)
+        nothing = str(exc).startswith("no earlier versions")
+        print(f"opcc rollback: {'nothing to roll back: ' if nothing else ''}{exc}", file=sys.stderr)
         return 1
     print(f"rolled back: {settings.warehouse_db} is now {chosen.name}")
     return 0

@@ -120,7 +120,8 @@ def night(settings: Settings, n: int) -> Path:
     con.execute("CREATE TABLE marts.fund_position (fund_code VARCHAR, committed DECIMAL(18,2))")
     con.execute("INSERT INTO marts.fund_position VALUES ('CSF', ?)", [Decimal(n)])
     con.execute("""CREATE TABLE marts.spend_transactions AS SELECT 1 AS file_id, range::INTEGER AS line_number,
-                   md5(range::VARCHAR) AS narrative, (range % 1000)::DECIMAL(18,2) AS amount FROM range(200000)""")
+                   NULL::VARCHAR AS sheet, md5(range::VARCHAR) AS narrative,
+                   (range % 1000)::DECIMAL(18,2) AS amount FROM range(200000)""")
     con.close()
     return path
 

@@ -116,12 +116,6 @@ def test_rollback_verifies_each_version_refuses_a_damaged_one_and_takes_the_newe
     assert committed(s.warehouse_db) == 1
 
 
-def test_rollback_with_nothing_kept_says_so_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--data-dir", str(tmp_path), "rollback"]) == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("opcc rollback: no earlier versions") and "\n" not in err
-
-
 def test_damaged_parquet_of_the_published_version_is_written_again(tmp_path: Path) -> None:
     from opcc import preflight
     s = Settings(data_dir=tmp_path)
