@@ -18,7 +18,7 @@ from opcc.reference.contract import CONTRACT
 
 def uncommented(text: str) -> str:
     """opcc.toml with every commented setting line set (as a finance officer removing each #)."""
-    setting = re.compile(r"^# (\w+ = |\[mappings)")
+    setting = re.compile(r"^# (\w+ = |\[)")
     return "\n".join(line[2:] if setting.match(line) else line for line in text.splitlines())
 
 

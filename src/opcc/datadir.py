@@ -40,7 +40,7 @@ def settings_toml(values: dict[str, Any] | None = None) -> str:
              "# the value shown is its default. Remove the # to set one. Each is checked when a command starts: a",
              "# mistake stops it with one line naming the key, the value and what was expected.", ""]
     for name, field in Settings.model_fields.items():
-        if name in ("data_dir", "mappings"):
+        if name in ("data_dir", "mappings", "date_order"):  # the tables, last
             continue
         note = field.description or ""
         if name in PER_OPCC:
@@ -55,6 +55,9 @@ def settings_toml(values: dict[str, Any] | None = None) -> str:
             lines.append(f"# {name} = {toml_value(example)}")
         lines.append("")
     # Last: a TOML table holds every line after it.
+    lines += [f"# date_order: how a feed's ambiguous dates read (03/04/2024), {Settings.model_fields['date_order'].description}"
+              " (unset: each file's dates decide, day first when nothing does)", "# [date_order]",
+              '# transactions = "day_first"', ""]
     lines += [f"# mappings: a finance system's own headers, {Settings.model_fields['mappings'].description} "
               "(`opcc inspect FILE --feed NAME` prints them for a file it does not recognise); feeds: "
               f"{', '.join(FEEDS)}", "# [mappings.transactions]", '# amount = "Value GBP"', ""]
