@@ -206,3 +206,16 @@ def test_no_dorset_name_or_setting_in_report_marts_or_publications(
     assert "Public Protection commissioning" in report
     first = next((data / "publications" / "spend-over-500" / "2023-04").glob("*.csv")).read_text(encoding="utf-8-sig")
     assert first.splitlines()[1].startswith("Police and Crime Commissioner for Lancashire,")
+
+
+def test_a_published_line_says_what_it_bought(night: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """Purpose is the fund's name; a line no rule maps gives its expense type, never the word UNMAPPED."""
+    data, _ = night
+    purposes = {}
+    for path in (data / "publications" / "spend-over-500").rglob("*.csv"):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                purposes[row["ExpenseType"]] = purposes.get(row["ExpenseType"], set()) | {row["Purpose"]}
+    assert purposes.pop("PCC Commissioning - Public Protection") == {"Public Protection commissioning"}
+    assert purposes.pop("PCC Commissioning - Community Liason") == {"Community Liaison commissioning"}
+    assert purposes and all(purpose == {expense_type} for expense_type, purpose in purposes.items())
