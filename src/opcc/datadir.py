@@ -55,8 +55,9 @@ def settings_toml(values: dict[str, Any] | None = None) -> str:
             lines.append(f"# {name} = {toml_value(example)}")
         lines.append("")
     # Last: a TOML table holds every line after it.
-    lines += [f"# date_order: how a feed's ambiguous dates read (03/04/2024), {Settings.model_fields['date_order'].description}"
-              " (unset: each file's dates decide, day first when nothing does)", "# [date_order]",
+    lines += [f"# date_order: how a feed's ambiguous dates read (03/04/2024), "
+              f"{Settings.model_fields['date_order'].description} (unset: each file's dates decide, day first when "
+              "nothing does)", "# [date_order]",
               '# transactions = "day_first"', ""]
     lines += [f"# mappings: a finance system's own headers, {Settings.model_fields['mappings'].description} "
               "(`opcc inspect FILE --feed NAME` prints them for a file it does not recognise); feeds: "

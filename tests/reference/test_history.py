@@ -28,7 +28,8 @@ def test_a_version_is_recorded_then_kept_until_the_reference_changes(tmp_path: P
 
     # Finance re-maps a cost centre, adds a fund and removes a payee.
     text = (folder / "fund_mapping_rules.csv").read_text(encoding="utf-8")
-    (folder / "fund_mapping_rules.csv").write_text(text.replace("OPCC Wellbeing Fund,,,,,,WELL", "OPCC Wellbeing Fund,,,,,,CSF"))
+    (folder / "fund_mapping_rules.csv").write_text(text.replace("OPCC Wellbeing Fund,,,,,,WELL",
+                                                                "OPCC Wellbeing Fund,,,,,,CSF"))
     with (folder / "funds.csv").open("a", encoding="utf-8") as fh:
         fh.write("YOUTH,Youth Fund,Priority Commissioning,PCC,DORSET_PCC,false,\n")
     lines = (folder / "payees.csv").read_text(encoding="utf-8").splitlines()
@@ -65,7 +66,8 @@ def test_a_failing_reference_is_compared_but_never_becomes_the_version_in_use(tm
     assert not bad.ok
     seen = history.record(kept, bad, "2026-12-02", NIGHT_2)
     assert seen["changed"] and seen["since"] is None
-    assert [history.describe_change(c) for c in seen["changes"]] == ["fund_mapping_rules: 1 row added (OPCC Youth / 2012-11-22)"]
+    assert [history.describe_change(c) for c in seen["changes"]] == [
+        "fund_mapping_rules: 1 row added (OPCC Youth / 2012-11-22)"]
     assert [e["version"] for e in history.log(kept)] == [good["version"]]
 
 
