@@ -33,6 +33,7 @@ loaded AS (
 SELECT
     c.financial_year,
     c.control_code,
+    c.ring_fenced_only,
     l.funding_sources,
     CAST(c.amount AS DECIMAL(18,2)) AS expected,
     coalesce(l.budget, CAST(0 AS DECIMAL(18,2))) AS actual,

@@ -421,7 +421,7 @@ def test_a_workbook_line_is_its_own_sheet_and_row_in_the_publications(tmp_path: 
     without a reference on row 2 of two sheets are two 360Giving grants with two ids."""
     import openpyxl
 
-    settings = Settings(data_dir=tmp_path / "data")
+    settings = demo_settings(data_dir=tmp_path / "data")  # the demo's publisher settings: 360Giving is written
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, day in (("Aug", "2019-08-05"), ("Sep", "2019-09-05")):

@@ -104,6 +104,14 @@ def test_a_ring_fenced_fund_on_a_funding_source_that_is_not(folder: Path) -> Non
         "true; funding_sources.csv row 2 has ring_fenced = false"]
 
 
+def test_a_fund_not_ring_fenced_on_a_ring_fenced_funding_source(folder: Path) -> None:
+    append(folder, "funds.csv", "VICT,Victim services,Priority Commissioning,MOJ,DORSET_PCC,false,")
+    assert check_folder(folder).problems == [
+        "funds.csv row 9, column funding_source_code = 'MOJ': expected a funding source that is not ring-fenced, or "
+        "ring_fenced = true on this fund: a ring-fenced grant's money goes only to ring-fenced funds, because "
+        "ring_fenced = false; funding_sources.csv row 3 has ring_fenced = true"]
+
+
 @pytest.mark.parametrize(("file", "old", "new", "problem"), [
     ("budget_controls.csv", "2400000.00", "2.400.000", "budget_controls.csv row 4, column amount = '2.400.000': "
      "expected an amount in pounds like 2400000.00 (at most 2 decimal places)"),

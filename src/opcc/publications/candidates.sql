@@ -39,7 +39,9 @@ SELECT
     l.transaction_number,
     l.amount,
     CAST(NULL AS DECIMAL(18,2)) AS irrecoverable_vat,  -- not in the ledger extract
-    coalesce(l.fund_name, l.fund_code) AS purpose,
+    -- A line no mapping rule charges says what it bought (its expense type or area), never 'UNMAPPED'.
+    CASE WHEN l.fund_code = 'UNMAPPED' THEN coalesce(l.expense_type, l.expense_area, l.fund_code)
+         ELSE coalesce(l.fund_name, l.fund_code) END AS purpose,
     l.expense_type,
     -- Free text is published only when the setting publish_narrative says so, and never with a redacted name.
     CASE WHEN (SELECT publish_narrative FROM pub_params)

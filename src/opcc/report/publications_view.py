@@ -10,7 +10,7 @@ from opcc.report.formatting import gbp
 from opcc.report.view import Cell, Row, Table, num, plain
 
 KIND_TITLES = {"spend-over-500": "Spend over £500 (para 3(g))", "grants": "Grants made (para 3(f))",
-               "contracts": "Contracts register (para 4)", "360giving": "Community Grant Scheme, 360Giving"}
+               "contracts": "Contracts register (para 4)", "360giving": "Community grants, 360Giving"}
 
 
 @dataclass(frozen=True)
