@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from opcc.config import Settings
+from opcc.datadir import ensure_demo_reference
 from opcc.dbt_runner import run_dbt
 
 sys.path.insert(0, str(Path(__file__).parent / "audit"))
@@ -22,6 +23,7 @@ def test_a_failed_dbt_test_is_reported_without_colour_codes(tmp_path: Path,
     raw_db, built = baseline()
     settings = Settings(data_dir=tmp_path / "data")
     settings.data_dir.mkdir()
+    ensure_demo_reference(settings)  # dbt seeds the data directory's reference
     shutil.copy(raw_db, settings.raw_db)
     build_db = tmp_path / "build.duckdb"
     shutil.copy(built, build_db)
