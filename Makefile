@@ -36,12 +36,14 @@ services:
 	  echo "installing Debian's postgresql-15 and redis-server for the PostgreSQL and Celery tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 redis-server >/dev/null; }
 
+# Two workers (pytest-xdist), a test file to each: the e2e tests wait on Airflow, dbt and servers as much as they
+# compute, so two at once nearly halve the wall time on two cores. A file's tests stay together, in order.
 test: install browser services
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Every test that needs no Airflow run: all but the end-to-end tests (marked e2e), in a few minutes.
 test-fast: install browser services
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not e2e"
 
 # ruff (Python; dags/ruff.toml bans heavy imports at a DAG file's top level), sqlfluff (the dbt project's SQL,
 # dbt_project/.sqlfluff), mypy (src/). Each runs even when one before it failed; any failure fails the target.

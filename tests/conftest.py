@@ -19,6 +19,18 @@ for key, value in {"DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "false",
     os.environ.setdefault(key, value)
 
 
+@pytest.fixture(scope="module")
+def outside_pytest_tmp() -> Iterator[Path]:
+    """A folder outside pytest's own temporary root, for data directories whose PostgreSQL runs as the postgres
+    user (as it does under root): pytest makes its root private (0700) again whenever a pytest session starts,
+    so a server under it loses its way as soon as another session starts beside this one."""
+    import shutil
+
+    folder = Path(tempfile.mkdtemp(prefix="opcc-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[object]:
     """A real PostgreSQL 15 server for the session, started and stopped here (`make test` installs it).

@@ -39,8 +39,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    data = tmp_path_factory.mktemp("cluster-data")
+def data_dir(outside_pytest_tmp: Path) -> Iterator[Path]:
+    data = outside_pytest_tmp / "cluster-data"
+    data.mkdir()
     before = os.environ.get("OPCC_DATA_DIR")
     os.environ["OPCC_DATA_DIR"] = str(data)
     assert main(["--data-dir", str(data), "cluster", "up"]) == 0

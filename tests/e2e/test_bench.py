@@ -72,8 +72,8 @@ def _processes_using(folder: Path) -> list[str]:
     return found
 
 
-def test_side_by_side_runs_the_same_night_on_duckdb_and_on_the_cluster_then_stops_it(tmp_path: Path) -> None:
-    out, work = tmp_path / "bench.json", tmp_path / "work"
+def test_side_by_side_runs_the_same_night_on_duckdb_and_on_the_cluster_then_stops_it(outside_pytest_tmp: Path) -> None:
+    out, work = outside_pytest_tmp / "bench.json", outside_pytest_tmp / "work"
     proc = subprocess.run([sys.executable, str(BENCH), "--side-by-side-only", "--side-rows", "20000",
                            "--work-dir", str(work), "--json", str(out)],
                           capture_output=True, text=True, timeout=1500)
