@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from marts_rows import marts_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +82,7 @@ READER = textwrap.dedent("""
 """)
 
 
-def test_reader_sees_whole_versions_only_and_killed_build_reruns_to_the_same_marts(tmp_path: Path) -> None:
+def test_reader_sees_whole_versions_only_and_killed_build_reruns_to_the_samemarts_rows(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert opcc(data, "demo").returncode == 0
     assert opcc(data, "run").returncode == 0
@@ -126,10 +127,10 @@ def test_reader_sees_whole_versions_only_and_killed_build_reruns_to_the_same_mar
     (clean / "landing" / "commitments" / name).write_text(
         text.replace(",31/10/2019,504000.00", ",31/10/2019,516000.00"))
     assert opcc(clean, "run").returncode == 0
-    assert _marts(warehouse) == _marts(clean / "warehouse.duckdb")
+    assert marts_rows(warehouse) == marts_rows(clean / "warehouse.duckdb")
     # The Parquet BI reads is the published warehouse's, mart for mart.
     con = duckdb.connect()
-    for mart, rows in _marts(warehouse).items():
+    for mart, rows in marts_rows(warehouse).items():
         folder = data / "marts"
         path = folder / mart / "*.parquet" if (folder / mart).is_dir() else folder / f"{mart}.parquet"
         assert con.execute(f"SELECT count(*) FROM '{path}'").fetchone()[0] == len(rows), mart
@@ -149,19 +150,3 @@ def _dbt_building(data: Path) -> bool:
     return False
 
 
-def _marts(db: Path) -> dict[str, list[tuple]]:
-    """Every mart's rows, without the columns that record when a file arrived."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        out = {}
-        for (table,) in con.execute("""SELECT table_name FROM information_schema.tables
-                                       WHERE table_schema = 'marts' ORDER BY 1""").fetchall():
-            cols = [c for (c,) in con.execute("""SELECT column_name FROM information_schema.columns
-                                                 WHERE table_schema = 'marts' AND table_name = ?
-                                                 ORDER BY ordinal_position""", [table]).fetchall()
-                    if c not in ("received_at", "message")]
-            select = ", ".join(f'"{c}"' for c in cols)
-            out[table] = con.execute(f'SELECT {select} FROM marts."{table}" ORDER BY ALL').fetchall()
-        return out
-    finally:
-        con.close()

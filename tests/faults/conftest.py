@@ -91,25 +91,6 @@ def opcc(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([OPCC, *args], env=env, capture_output=True, text=True, timeout=900)
 
 
-def marts(db: Path) -> dict[str, list[tuple]]:
-    """Every mart's rows, without the columns that record when a file arrived (the same for any night of the
-    same files)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        out = {}
-        for (table,) in con.execute("""SELECT table_name FROM information_schema.tables
-                                       WHERE table_schema = 'marts' ORDER BY 1""").fetchall():
-            cols = [c for (c,) in con.execute("""SELECT column_name FROM information_schema.columns
-                                                 WHERE table_schema = 'marts' AND table_name = ?
-                                                 ORDER BY ordinal_position""", [table]).fetchall()
-                    if c not in ("received_at", "message")]
-            select = ", ".join(f'"{c}"' for c in cols)
-            out[table] = con.execute(f'SELECT {select} FROM marts."{table}" ORDER BY ALL').fetchall()
-        return out
-    finally:
-        con.close()
-
-
 def night(settings: Settings, n: int) -> Path:
     """A build whose marts say which night made it: fund_position.committed = n, and a table big enough to
     span many of DuckDB's blocks."""

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import fill, garble_middle, marts, opcc, truncate
+from conftest import fill, garble_middle, opcc, truncate
+from marts_rows import marts_rows
 
 from opcc.config import Settings
 
@@ -58,7 +59,7 @@ def test_damaged_published_warehouses_and_raw_are_each_found_and_mended_by_a_pla
     data = tmp_path / "data"
     assert opcc(data, "demo").returncode == 0
     assert opcc(data, "run").returncode == 0
-    undisturbed, received = marts(data / "warehouse.duckdb"), raw_files(data)
+    undisturbed, received = marts_rows(data / "warehouse.duckdb"), raw_files(data)
 
     for damage, target, found in ((garble_middle, "warehouse.duckdb", "the published warehouse"),
                                   (truncate, "warehouse.duckdb", "the published warehouse"),
@@ -68,7 +69,7 @@ def test_damaged_published_warehouses_and_raw_are_each_found_and_mended_by_a_pla
         assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-2000:]
         notices = [line for line in rerun.stdout.splitlines() if line.startswith("notice:")]
         assert len(notices) == 1 and found in notices[0], (target, rerun.stdout[-3000:])
-        assert marts(data / "warehouse.duckdb") == undisturbed, f"{damage.__name__} {target}"
+        assert marts_rows(data / "warehouse.duckdb") == undisturbed, f"{damage.__name__} {target}"
         assert raw_files(data) == received
 
 
