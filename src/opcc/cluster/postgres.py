@@ -107,9 +107,21 @@ class LocalPostgres:
                 raise RuntimeError(f"PostgreSQL on port {self.port} is not accepting connections")
             time.sleep(0.2)
 
-    def stop(self) -> None:
-        if self.running():
-            self._cmd("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+    def stop(self, timeout: float = 300) -> None:
+        """Stop the server and return once its postmaster is gone. A busy machine can take longer than pg_ctl's
+        default minute to write the shutdown checkpoint; past `timeout`, the server is stopped immediately."""
+        if not self.running():
+            return
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pid = None
+        stopped = self._cmd("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", str(int(timeout)), "stop")
+        if stopped.returncode != 0 and self.running():
+            self._cmd("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        deadline = time.monotonic() + 30
+        while pid is not None and _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)  # pg_ctl returns when the pid file goes, an instant before the process itself
 
     def create_database(self, name: str) -> None:
         import psycopg2
@@ -123,3 +135,12 @@ class LocalPostgres:
                     cur.execute(f'CREATE DATABASE "{name}"')
         finally:
             con.close()
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie (one nobody has collected yet, as happens where pid 1 reaps none)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
