@@ -38,16 +38,16 @@ gaps as (
 
     -- a line set at funding-source level (no fund): its funding source must be known
     select
-        'budgets', file_id, sheet, line_number, 2,
-        'funding_source', 'funding_sources.csv', funding_source
+        'budgets' as feed, file_id, sheet, line_number, 2 as gap_order,
+        'funding_source' as column_name, 'funding_sources.csv' as reference_table, funding_source as missing_value
     from budget_lines
     where fund is null and {{ resolve_funding_source_code('funding_source_match_key') }} is null
 
     union all
 
     select
-        'commitments', commitments.file_id, commitments.sheet, commitments.line_number, 1,
-        'fund', 'funds.csv', commitments.fund
+        'commitments' as feed, commitments.file_id, commitments.sheet, commitments.line_number, 1 as gap_order,
+        'fund' as column_name, 'funds.csv' as reference_table, commitments.fund as missing_value
     from {{ ref('stg_raw__commitments') }} as commitments
     inner join current_files
         on current_files.file_id = commitments.file_id and current_files.feed = 'commitments'
@@ -56,8 +56,8 @@ gaps as (
     union all
 
     select
-        'commitments', commitments.file_id, commitments.sheet, commitments.line_number, 2,
-        'pillar', 'pillars.csv', commitments.pillar
+        'commitments' as feed, commitments.file_id, commitments.sheet, commitments.line_number, 2 as gap_order,
+        'pillar' as column_name, 'pillars.csv' as reference_table, commitments.pillar as missing_value
     from {{ ref('stg_raw__commitments') }} as commitments
     inner join current_files
         on current_files.file_id = commitments.file_id and current_files.feed = 'commitments'
@@ -66,8 +66,8 @@ gaps as (
     union all
 
     select
-        'planned_projects', projects.file_id, projects.sheet, projects.line_number, 1,
-        'fund', 'funds.csv', projects.fund
+        'planned_projects' as feed, projects.file_id, projects.sheet, projects.line_number, 1 as gap_order,
+        'fund' as column_name, 'funds.csv' as reference_table, projects.fund as missing_value
     from {{ ref('stg_raw__planned_projects') }} as projects
     inner join current_files
         on current_files.file_id = projects.file_id and current_files.feed = 'planned_projects'
@@ -76,24 +76,26 @@ gaps as (
     union all
 
     select
-        'planned_projects', projects.file_id, projects.sheet, projects.line_number, 2,
-        'pillar', 'pillars.csv', projects.pillar
+        'planned_projects' as feed, projects.file_id, projects.sheet, projects.line_number, 2 as gap_order,
+        'pillar' as column_name, 'pillars.csv' as reference_table, projects.pillar as missing_value
     from {{ ref('stg_raw__planned_projects') }} as projects
     inner join current_files
         on current_files.file_id = projects.file_id and current_files.feed = 'planned_projects'
-    where {{ resolve_pillar_code('projects.pillar_match_key', financial_year_start_date('projects.financial_year')) }}
+    where
+        {{ resolve_pillar_code('projects.pillar_match_key', financial_year_start_date('projects.financial_year')) }}
         is null
 
     union all
 
     -- an award's pillar is optional: only one given and unknown is a gap
     select
-        'grant_awards', awards.file_id, awards.sheet, awards.line_number, 2,
-        'pillar', 'pillars.csv', awards.pillar
+        'grant_awards' as feed, awards.file_id, awards.sheet, awards.line_number, 2 as gap_order,
+        'pillar' as column_name, 'pillars.csv' as reference_table, awards.pillar as missing_value
     from {{ ref('stg_raw__grant_awards') }} as awards
     inner join current_files
         on current_files.file_id = awards.file_id and current_files.feed = 'grant_awards'
-    where awards.pillar is not null and {{ resolve_pillar_code('awards.pillar_match_key', 'awards.award_date') }} is null
+    where awards.pillar is not null
+        and {{ resolve_pillar_code('awards.pillar_match_key', 'awards.award_date') }} is null
 
 ),
 
@@ -161,45 +163,56 @@ set_aside as (
     inner join budget_file_gaps
         on budget_file_gaps.file_id = budget_lines.file_id and budget_file_gaps.file_rank = 1
     where not exists (
-        select 1 from line_gaps
-        where line_gaps.file_id = budget_lines.file_id
-            and line_gaps.line_number = budget_lines.line_number
-            and coalesce(line_gaps.sheet, '') = coalesce(budget_lines.sheet, '')
-    )
+            select 1 from line_gaps
+            where line_gaps.file_id = budget_lines.file_id
+                and line_gaps.line_number = budget_lines.line_number
+                and coalesce(line_gaps.sheet, '') = coalesce(budget_lines.sheet, '')
+        )
 
 ),
 
--- Each line's main money column (the feed contract's amount_column) and its text, for load_audit and the report.
+-- Each line's main money column (the feed contract's amount_column) and its staged columns in the file's order
+-- (empty ones kept, so positions hold), for load_audit and the report.
 lines as (
 
     select
         'budgets' as feed, file_id, sheet, line_number, amount,
-        concat_ws(',', financial_year, funding_source, fund, cost_centre, description,
-            {{ dbt.cast('amount', dbt.type_string()) }}) as raw_text
+        concat_ws(
+            ',', financial_year, funding_source, coalesce(fund, ''), coalesce(cost_centre, ''),
+            coalesce(description, ''), {{ dbt.cast('amount', dbt.type_string()) }}
+        ) as raw_text
     from {{ ref('stg_raw__budgets') }}
 
     union all
 
     select
-        'commitments', file_id, sheet, line_number, annual_value,
-        concat_ws(',', commitment_id, title, provider, fund, pillar, {{ dbt.cast('start_date', dbt.type_string()) }},
-            {{ dbt.cast('end_date', dbt.type_string()) }}, {{ dbt.cast('annual_value', dbt.type_string()) }})
+        'commitments' as feed, file_id, sheet, line_number, annual_value as amount,
+        concat_ws(
+            ',', commitment_id, title, provider, coalesce(fund, ''), coalesce(pillar, ''),
+            {{ dbt.cast('start_date', dbt.type_string()) }},
+            {{ dbt.cast('end_date', dbt.type_string()) }}, {{ dbt.cast('annual_value', dbt.type_string()) }}
+        ) as raw_text
     from {{ ref('stg_raw__commitments') }}
 
     union all
 
     select
-        'planned_projects', file_id, sheet, line_number, anticipated_spend,
-        concat_ws(',', project_id, title, provider, fund, pillar, financial_year,
-            {{ dbt.cast('anticipated_spend', dbt.type_string()) }})
+        'planned_projects' as feed, file_id, sheet, line_number, anticipated_spend as amount,
+        concat_ws(
+            ',', project_id, title, coalesce(provider, ''), coalesce(fund, ''), coalesce(pillar, ''), financial_year,
+            {{ dbt.cast('anticipated_spend', dbt.type_string()) }}
+        ) as raw_text
     from {{ ref('stg_raw__planned_projects') }}
 
     union all
 
     select
-        'grant_awards', file_id, sheet, line_number, amount,
-        concat_ws(',', {{ dbt.cast('award_date', dbt.type_string()) }}, reference, recipient, pillar,
-            {{ dbt.cast('amount', dbt.type_string()) }})
+        'grant_awards' as feed, file_id, sheet, line_number, amount,
+        concat_ws(
+            ',', {{ dbt.cast('award_date', dbt.type_string()) }}, coalesce(reference, ''), recipient,
+            coalesce(pillar, ''),
+            {{ dbt.cast('amount', dbt.type_string()) }}
+        ) as raw_text
     from {{ ref('stg_raw__grant_awards') }}
 
 )

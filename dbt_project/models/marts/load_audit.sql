@@ -43,8 +43,9 @@ select
     end as status,
     case
         when set_aside.file_id is null then files.message
-        when files.feed = 'budgets' then 'set aside whole until the reference data has what it names: '
-            || set_aside.first_reason
+        when files.feed = 'budgets'
+            then 'set aside whole until the reference data has what it names: '
+                || set_aside.first_reason
         else {{ dbt.cast('set_aside.lines', dbt.type_string()) }}
             || ' line(s) set aside for reference data gaps: see marts.quarantined_rows'
     end as message
