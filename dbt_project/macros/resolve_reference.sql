@@ -1,8 +1,8 @@
 {#-
     Resolve free-text codes or names from the extracts to reference codes (see int_*_aliased).
-    Each returns a scalar subquery, so the caller keeps its own grain; an unknown label gives null
-    (tested not_null downstream, so an unknown fund or pillar fails the build's audit instead of
-    silently losing money).
+    Each returns a scalar subquery, so the caller keeps its own grain; an unknown label gives null.
+    int_lines_set_aside uses them to set aside the lines naming an unknown fund, pillar or funding source
+    (quarantined with the reason, never silently lost); the not_null tests downstream guard that it did.
 -#}
 
 {% macro resolve_fund_code(match_key_expr) -%}

@@ -11,7 +11,8 @@ WITH received AS (
         sum(b.amount) AS amount
     FROM raw.main.budgets AS b
     JOIN current_files AS f ON f.file_id = b.file_id AND f.feed = 'budgets'
-    WHERE nullif(trim(b.fund), '') IS NOT NULL OR nullif(trim(b.cost_centre), '') IS NOT NULL
+    WHERE (nullif(trim(b.fund), '') IS NOT NULL OR nullif(trim(b.cost_centre), '') IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM lines_set_aside AS x WHERE x.file_id = b.file_id AND x.line_number = b.line_number AND x.sheet IS NOT DISTINCT FROM b.sheet)  -- set aside for a reference gap
     GROUP BY 1, 2
 ),
 year_end AS (

@@ -21,6 +21,7 @@ ALL_IDS = {
     "completeness.control_total_quarantined", "completeness.transactions_amount_preserved",
     "completeness.transactions_count_preserved", "completeness.commitments_count_preserved",
     "completeness.planned_count_preserved", "completeness.planned_amount_preserved",
+    "completeness.load_audit_accounted_for", "completeness.reference_gaps",
     "budget.priority_commissioning_total", "budget.moj_ring_fence",
     "commitments.committed_within_budget", "commitments.allocation_within_tolerance",
     "commitments.ring_fence_eligible",
@@ -114,6 +115,8 @@ def test_baseline_demo_passes_except_pcc_over_allocation(baseline):
     # Lines received in the loaded files (duplicate and rejected files load nothing): transactions 4 + 2 + 2,
     # budgets 2 + 4 + 2, commitments 4, planned 2, receipts 2, awards 2.
     assert figures(checks["completeness.rows_accounted_for"]) == ("PASS", "26", "26", "0")
+    assert figures(checks["completeness.load_audit_accounted_for"]) == ("PASS", "26", "26", "0")
+    assert figures(checks["completeness.reference_gaps"]) == ("PASS", "0", "0", "0")  # nothing set aside
     # The ledger opens at 58,055.55 (fund_opening_balances.csv); its lowest month is May 2019:
     # + 1,000.00 net receipts - 5,000.00 awarded in April, - 1,500.00 in May.
     assert figures(checks["ppa.closing_balance_not_negative"]) == ("PASS", "0.00", "52555.55", "52555.55")

@@ -74,7 +74,7 @@ def test_run_is_a_successful_airflow_dagrun(demo_run) -> None:
     assert len(lines) <= 45, proc.stdout
     for task_id in tasks:
         assert any(line.split()[:2] == [task_id, "success"] for line in lines if line.strip()), (task_id, proc.stdout)
-    assert "28 checks: 27 PASS, 1 WARN" in proc.stdout
+    assert "30 checks: 29 PASS, 1 WARN" in proc.stdout
     [log] = (data / "airflow" / "logs").glob("opcc-run-*.log")
     assert str(log) in proc.stdout and "[DAG TEST] end task task_id=finish" in log.read_text()
 

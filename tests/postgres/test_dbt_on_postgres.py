@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from marts_compare import DEMO, duckdb_tables, postgres_tables
+from reference_gaps import GAPS, LANDED
 
 from opcc import pipeline, run_record
 from opcc.config import FEEDS, Settings
@@ -21,11 +22,14 @@ from opcc.postgres.wap import BUILD_SUFFIX
 pytestmark = pytest.mark.e2e
 
 
-def test_the_demo_marts_built_on_postgresql_equal_duckdbs_row_for_row(tmp_path: Path, pg_database: str) -> None:
+def _both_engines(tmp_path: Path, pg_database: str, extra: dict[str, str] | None = None):
+    """The demo extracts (and any extra files) built on DuckDB and on PostgreSQL: their tables, compared."""
     on_duckdb = Settings(data_dir=tmp_path / "data")
     on_postgres = Settings(data_dir=on_duckdb.data_dir, warehouse_url=pg_database)
     ensure_demo_reference(on_duckdb)  # one data directory: the same reference on both engines
     shutil.copytree(DEMO, on_duckdb.landing_dir)
+    for name, text in (extra or {}).items():
+        (on_duckdb.landing_dir / name).write_text(text, encoding="utf-8")
     run_dir = pipeline.start(on_postgres, "pg_night", dt.datetime.now(dt.UTC))
     for feed in FEEDS:
         pipeline.ingest(on_duckdb, feed, run_dir)
@@ -47,6 +51,27 @@ def test_the_demo_marts_built_on_postgresql_equal_duckdbs_row_for_row(tmp_path: 
     assert {t: got[t][0] for t in want} == {t: columns for t, (columns, _) in want.items()}
     differ = [t for t, (_, rows) in want.items() if got[t][1] != rows]
     assert not differ, {t: (set(got[t][1]) ^ set(want[t][1])) for t in differ}
+    return got
+
+
+def test_the_demo_marts_built_on_postgresql_equal_duckdbs_row_for_row(tmp_path: Path, pg_database: str) -> None:
+    got = _both_engines(tmp_path, pg_database)
     # The figures are the demo's own (design notes): money as Decimal on both engines.
     positions = {(r[0], r[1]): r for r in got["marts.funding_source_position"][1]}
     assert positions[("2019/20", "MOJ")][4] == Decimal("900000.00")
+
+
+def test_lines_naming_unknown_reference_values_are_set_aside_on_postgresql_too(tmp_path: Path,
+                                                                              pg_database: str) -> None:
+    """Issue 22, point 5: a budgets line on an unknown fund (its file set aside), a commitment on an unknown pillar,
+    a planned project on an unknown fund and a grant award on an unknown pillar build on PostgreSQL as on DuckDB."""
+    got = _both_engines(tmp_path, pg_database, LANDED)
+    columns, rows = got["marts.quarantined_rows"]
+    at = {name: i for i, (name, _) in enumerate(columns)}
+    gaps = {r[at["file_name"]]: (r[at["reference_gap"]], r[at["reason"]]) for r in rows if r[at["reference_gap"]]}
+    assert gaps == GAPS
+    columns, rows = got["marts.load_audit"]
+    at = {name: i for i, (name, _) in enumerate(columns)}
+    assert {r[at["file_name"]]: r[at["status"]] for r in rows}["newfund-2020-21.csv"] == "set_aside"
+    assert all(r[at["rows_received"]] == r[at["rows_loaded"]] + r[at["rows_quarantined"]]
+               for r in rows if r[at["status"]] != "duplicate")

@@ -8,7 +8,8 @@
 -#}
 with budgets as (
 
-    select * from {{ ref('stg_raw__budgets') }}
+    select * from {{ ref('stg_raw__budgets') }} as budgets
+    where {{ not_set_aside('budgets') }}
 
 ),
 

@@ -5,7 +5,8 @@
 -#}
 with commitments as (
 
-    select * from {{ ref('stg_raw__commitments') }}
+    select * from {{ ref('stg_raw__commitments') }} as commitments
+    where {{ not_set_aside('commitments') }}
 
 ),
 

@@ -1,7 +1,8 @@
 {#- Community Grant Scheme awards from current grant_awards files, with the pillar (optional) resolved. -#}
 with awards as (
 
-    select * from {{ ref('stg_raw__grant_awards') }}
+    select * from {{ ref('stg_raw__grant_awards') }} as awards
+    where {{ not_set_aside('awards') }}
 
 ),
 

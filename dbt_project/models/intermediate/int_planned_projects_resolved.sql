@@ -4,7 +4,8 @@
 -#}
 with planned_projects as (
 
-    select * from {{ ref('stg_raw__planned_projects') }}
+    select * from {{ ref('stg_raw__planned_projects') }} as planned_projects
+    where {{ not_set_aside('planned_projects') }}
 
 ),
 
