@@ -382,6 +382,20 @@ def as_value(cell: str) -> str | None:
 
 PLAIN_AMOUNT = re.compile(r"-?\d+(\.\d{1,2})?")
 PLAIN_DATE = re.compile(r"\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2}")
+NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})[/.-](?:\d{4}|\d{2})(?![\d/.-])")
+
+
+def date_orders_shown(text: str) -> set[str]:
+    """'day' when some numeric date in the text reads only day first (13/01/2000), 'month' when one reads only
+    month first (01/13/2000): a file showing both has no one date order."""
+    shown = set()
+    for first, second in NUMERIC_DATE.findall(text):
+        a, b = int(first), int(second)
+        if a > 12 and 1 <= b <= 12:
+            shown.add("day")
+        elif b > 12 and 1 <= a <= 12:
+            shown.add("month")
+    return shown
 
 
 def check_csv_lines(feed: Feed, text: str, delimiter: str, out: Outcome) -> None:
@@ -425,7 +439,8 @@ def check_csv_lines(feed: Feed, text: str, delimiter: str, out: Outcome) -> None
                 elif col.kind is Kind.MONEY and PLAIN_AMOUNT.fullmatch(cell):
                     assert got == Decimal(cell), (line, col.name, cell, got)
                 elif col.kind is Kind.DATE and PLAIN_DATE.fullmatch(cell):
-                    fmt = "%d/%m/%Y" if "/" in cell else "%Y-%m-%d"
+                    month_first = "dates read month first" in r.message  # the file's order, settled by its dates
+                    fmt = ("%m/%d/%Y" if month_first else "%d/%m/%Y") if "/" in cell else "%Y-%m-%d"
                     assert got == dt.datetime.strptime(cell, fmt).date(), (line, col.name, cell, got)
 
 
@@ -450,6 +465,10 @@ def ingest_csv(feed_name: str, lines: list[Row], encoding: str = "utf-8", delimi
         # or lines whose amounts add up to more than DECIMAL(18,2) holds (the file is set aside, saying so).
         if "add up to" in out.result.message:
             assert "more than an amount can hold" in out.result.message
+            return out
+        # Or dates in both orders: some line reads only day first and another only month first.
+        if "its dates are in both orders" in out.result.message:
+            assert date_orders_shown(text) == {"day", "month"}, out.result.message
             return out
         assert "\x00" in text and encoding != "utf-16", out.result.message
         assert "binary" in out.result.message, out.result.message
@@ -496,6 +515,11 @@ CSV_CASES = {
     "totals_line_last_with_a_bad_amount": ("transactions", [GOOD, only("amount", "abc", first="Total")], {}),
     "totals_line_last_with_an_overflow_amount": ("transactions", [GOOD, only("amount", OVERFLOW, first="Total")], {}),
     "totals_line_last_with_no_amount": ("transactions", [GOOD, Row(("Total",))], {}),
+    # Dates the fuzz wrote month first (CI, 7 Dec): a file settled month first loads so, one with both orders
+    # is set aside (checked in ingest_csv and check_csv_lines).
+    "month_first_dates": ("budgets", [good_row(change_date="01/01/2000"), good_row(change_date="01/13/2000")], {}),
+    "dates_in_both_orders": ("budgets", [good_row(change_date="01/13/2000"), good_row(change_date="13/01/2000")],
+                             {}),
     # A line whose only value is past the header's last column.
     "value_only_past_the_header": ("transactions", [GOOD, Row((), extra=("0",), fit=True)], {}),
     # Bare-CR line ends (old Mac exports): DuckDB's reader skips a line it cannot read, the LF count says there
@@ -510,6 +534,10 @@ CSV_CASES = {
 def test_found_csv_cases(case: str) -> None:
     feed_name, lines, kwargs = CSV_CASES[case]
     out = ingest_csv(feed_name, lines, **kwargs)
+    if case == "month_first_dates":
+        assert out.result.status == "loaded" and "month first" in out.result.message
+    if case == "dates_in_both_orders":
+        assert out.result.status == "rejected" and "both orders" in out.result.message
     if case == "loaded_amount_beyond_decimal_18_2":
         assert out.result.status == "rejected" and "£19,999,999,999,999,999.98" in out.result.message
 
