@@ -7,16 +7,21 @@ WITH naming AS (
     CROSS JOIN pub_redact_pattern AS p
     WHERE regexp_matches(k.name_key, p.key_pattern)
 ),
-hits AS (  -- joins, not OR NOT EXISTS: PostgreSQL would run that per cell
-    SELECT c.publication, c.month, c.text
+hits AS (  -- the naming cells, then the unkeyed (an anti-join on one column: ten million lines fit in memory)
+    SELECT c.publication, c.month
     FROM pub_cells AS c
-    LEFT JOIN pub_text_keys AS k ON k.original = c.text
-    LEFT JOIN naming AS n ON n.original = c.text
-    WHERE c.text IS NOT NULL AND (k.original IS NULL OR n.original IS NOT NULL)
+    INNER JOIN naming AS n ON n.original = c.text
+    UNION ALL
+    SELECT c.publication, c.month
+    FROM pub_cells AS c
+    WHERE c.text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pub_text_keys AS k WHERE k.original = c.text)
+),
+found AS (
+    SELECT publication, month, count(*) AS names_found FROM hits GROUP BY publication, month
 )
-SELECT p.publication, p.month, count(h.text) AS names_found,
-       0 AS expected, count(h.text) AS actual, count(h.text) AS difference, count(h.text) = 0 AS ok
+SELECT p.publication, p.month, coalesce(f.names_found, 0) AS names_found,
+       0 AS expected, coalesce(f.names_found, 0) AS actual, coalesce(f.names_found, 0) AS difference,
+       coalesce(f.names_found, 0) = 0 AS ok
 FROM (SELECT DISTINCT publication, month FROM pub_cells) AS p
-LEFT JOIN hits AS h ON h.publication = p.publication AND h.month = p.month
-GROUP BY p.publication, p.month
+LEFT JOIN found AS f ON f.publication = p.publication AND f.month = p.month
 ORDER BY ok, p.publication, p.month

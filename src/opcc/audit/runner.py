@@ -75,15 +75,22 @@ def open_connection(build_db: Path, raw_db: Path | None, over_allocation_toleran
 
 # -- comparison rows ------------------------------------------------------------------------
 
+ROWS_KEPT = 10_000  # a check's compared rows read whole up to this many; beyond, only what the report needs
+FAILING_ROWS_KEPT = 10_000  # failing rows kept for failures/*.csv when there are more; their count stays exact
+
+
 @dataclass
 class Compared:
     columns: list[str] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)  # every compared row, incl. `ok`
+    # The compared rows (incl. `ok`) as read: every one, or for a check of many (one row per ledger line), the first
+    # FAILING_ROWS_INLINE, so that memory does not follow the data.
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failing: list[dict[str, Any]] = field(default_factory=list)  # the rows not ok (up to FAILING_ROWS_KEPT)
+    row_count: int = 0
+    failing_count: int = 0
+    # Of a check of many: the sums of expected, actual and difference over its failing rows, or all when none fail.
+    totals: tuple[Any, Any, Any] | None = None
     error: str | None = None
-
-    @property
-    def failing(self) -> list[dict[str, Any]]:
-        return [r for r in self.rows if not r.get("ok")]
 
 
 def result_table(check: Check) -> str:
@@ -91,14 +98,36 @@ def result_table(check: Check) -> str:
     return "check__" + check.check_id.replace(".", "__")
 
 
+def read_compared(execute: Callable[[str], Any], relation: str, hidden: str | None = None) -> Compared:
+    """A check's result table `relation` as Compared, on either engine (`execute` runs SQL, returning a cursor):
+    few rows are read whole, in order (`hidden`: a column of row numbers giving it, left out); of many, the counts,
+    the first rows, the failing rows and the sums are read in SQL."""
+    cur = execute(f"SELECT * FROM {relation} LIMIT 0")
+    columns = [d[0] for d in cur.description if d[0] != hidden]
+    cur.fetchall()
+    select = ", ".join(f'"{c}"' for c in columns)
+    order = f' ORDER BY "{hidden}"' if hidden else ""
+
+    def fetch(where: str, limit: int) -> list[dict[str, Any]]:
+        rows = execute(f"SELECT {select} FROM {relation}{where}{order} LIMIT {limit}").fetchall()
+        return [dict(zip(columns, values, strict=True)) for values in rows]
+
+    count, failing_count = execute(
+        f"SELECT count(*), count(*) FILTER (WHERE ok IS NOT TRUE) FROM {relation}").fetchone()
+    if count <= ROWS_KEPT:
+        rows = fetch("", max(count, 1))
+        return Compared(columns, rows, [r for r in rows if not r.get("ok")], count, failing_count)
+    failing = fetch(" WHERE ok IS NOT TRUE", FAILING_ROWS_KEPT)
+    sums = ", ".join(f'sum("{c}")' if c in columns else "NULL" for c in ("expected", "actual", "difference"))
+    totals = execute(f"SELECT {sums} FROM {relation}" + (" WHERE ok IS NOT TRUE" if failing_count else "")).fetchone()
+    return Compared(columns, fetch("", FAILING_ROWS_INLINE), failing, count, failing_count, tuple(totals))
+
+
 def run_comparison(con: duckdb.DuckDBPyConnection, check: Check) -> Compared:
-    """Run the check's SQL, once, into its result table; return its rows."""
+    """Run the check's SQL, once, into its result table; return what it compared."""
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {result_table(check)} AS {check.sql}")
-        cur = con.execute(f"SELECT * FROM {result_table(check)}")
-        columns = [d[0] for d in cur.description]
-        rows = [dict(zip(columns, values, strict=True)) for values in cur.fetchall()]
-        return Compared(columns=columns, rows=rows)
+        return read_compared(con.execute, result_table(check))
     except duckdb.Error as exc:
         return Compared(error=f"{type(exc).__name__}: {exc}")
 
@@ -329,11 +358,13 @@ def summarise(
     """(expected, actual, difference) for the check as a whole, per its `summary` rule."""
     failing = compared.failing
     if check.summary == "count":
-        return 0, len(failing), len(failing)
+        return 0, compared.failing_count, compared.failing_count
     rows = failing or compared.rows
     if not rows:
         return None, None, None
-    if check.summary == "first":
+    if compared.totals is not None and check.summary != "first":  # a check of many: summed in SQL
+        expected, actual, difference = (_decimal(v) for v in compared.totals)
+    elif check.summary == "first":
         row = rows[0]
         expected, actual = _decimal(row.get("expected")), _decimal(row.get("actual"))
         difference = _decimal(row.get("difference"))
@@ -359,7 +390,7 @@ def build_result(check: Check, compared: Compared, outcome: GxOutcome | None) ->
         "severity": check.severity,
         "unit": check.unit,
         "expected_label": check.expected_label,
-        "compared_rows": len(compared.rows),
+        "compared_rows": compared.row_count,
         # Every compared row (first 20), failing or not, so a PASS shows what was compared per year/file.
         "compared": [{k: json_safe(v) for k, v in row.items()} for row in compared.rows[:FAILING_ROWS_INLINE]],
     }
@@ -377,16 +408,16 @@ def build_result(check: Check, compared: Compared, outcome: GxOutcome | None) ->
         return result
     assert outcome is not None
     passed = bool(outcome.success)
-    if outcome.unexpected_count is not None and outcome.unexpected_count != len(failing):
+    if outcome.unexpected_count is not None and outcome.unexpected_count != compared.failing_count:
         log.warning("%s: GX found %s failing rows, the comparison %s",
-                    check.check_id, outcome.unexpected_count, len(failing))
+                    check.check_id, outcome.unexpected_count, compared.failing_count)
     expected, actual, difference = summarise(check, compared)
     result.update(
         status=_status(check, passed),
         expected=json_safe(expected),
         actual=json_safe(actual),
         difference=json_safe(difference),
-        failing_rows_count=len(failing),
+        failing_rows_count=compared.failing_count,
         failing_rows=[{k: json_safe(v) for k, v in row.items()} for row in failing[:FAILING_ROWS_INLINE]],
         error=None,
     )

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opcc.audit.runner import Compared, GxOutcome, result_table, run_checkpoint
+from opcc.audit.runner import Compared, GxOutcome, read_compared, result_table, run_checkpoint
 from opcc.audit.suites import Check
 from opcc.postgres.connect import connect, warehouse_url
 from opcc.postgres.dialect import for_postgres
@@ -76,10 +76,7 @@ class PostgresChecks:
         try:
             self.execute(f"CREATE TABLE {relation} AS SELECT *, row_number() OVER () AS {_ROW} "
                          f"FROM ({check.sql}) AS compared")
-            cur = self.execute(f"SELECT * FROM {relation} ORDER BY {_ROW}")
-            columns = [d[0] for d in cur.description if d[0] != _ROW]
-            rows = [dict(zip(columns, values[:-1], strict=True)) for values in cur.fetchall()]
-            return Compared(columns=columns, rows=rows)
+            return read_compared(self.execute, relation, hidden=_ROW)
         except psycopg2.Error as exc:
             return Compared(error=f"{type(exc).__name__}: {str(exc).strip()}")
 
