@@ -46,3 +46,13 @@ def test_a_fault_raised_from_a_full_disk_is_found_through_its_cause() -> None:
         fault = as_machine_fault(outer, "loading transactions/spend.csv")
     assert fault is not None
     assert str(fault).startswith("disk full while loading transactions/spend.csv: free space, then rerun (")
+
+
+def test_a_full_disk_in_dbts_output_is_the_machines_fault_and_a_failing_test_is_not() -> None:
+    from opcc.faults import machine_fault_in
+
+    assert machine_fault_in("12:48:01  Encountered an error:\n[Errno 28] No space left on device") == (
+        "disk full", "free space, then rerun")
+    assert machine_fault_in("IO Error: Could not write file \"nightly.duckdb\": No space left on device") == (
+        "disk full", "free space, then rerun")
+    assert machine_fault_in("12:48:01  Failure in test not_null_spend_transactions_fund_code") is None

@@ -294,7 +294,7 @@ def _trigger(settings: Settings, env: dict[str, str], out: TextIO, wait: float =
 def _run_logged(command: list[str], env: dict[str, str], log: Path, echo: bool,
                 every_half_second: Callable[[], None]) -> int:
     """Run `command` with its output (stdout and stderr) in `log`, and on our stdout too if `echo`."""
-    with log.open("wb") as out:
+    with log.open("wb", buffering=0) as out:  # unbuffered: a write that fails fails in _copy_lines, not at close
         proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
         copier = threading.Thread(target=_copy_lines, args=(proc.stdout, out, echo), daemon=True)
@@ -310,12 +310,20 @@ def _run_logged(command: list[str], env: dict[str, str], log: Path, echo: bool,
 
 
 def _copy_lines(source: BinaryIO, out: BinaryIO, echo: bool) -> None:
+    """Copy the night's output to its log until the night ends. A line the disk has no room for is left out (and
+    counted in the log once there is room again), never the reading: Airflow would block on a full pipe."""
+    lost = 0
     for line in iter(source.readline, b""):
-        out.write(line)
+        try:
+            if lost:
+                out.write(f"[opcc: {lost} line(s) of this log lost: the disk was full]\n".encode())
+            out.write(line)
+            lost = 0
+        except OSError:
+            lost += 1
         if echo:
             sys.stdout.buffer.write(line)
             sys.stdout.buffer.flush()
-    out.flush()
 
 
 def start_ui(settings: Settings, port: int = 8080, host: str = "127.0.0.1") -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opcc.config import PROJECT_ROOT, Settings, offline_environment
+from opcc.faults import machine_fault_in
 from opcc.plain_text import plain
 
 # What a build's SQL, tests and docs follow from (dbt's own target/ and logs/ are outputs).
@@ -23,6 +24,8 @@ class DbtResult:
     ok: bool
     message: str
     failed_nodes: list[str]
+    # (what happened, what to do) when dbt failed for a fault of the machine (a full disk), not of the data
+    machine_fault: tuple[str, str] | None = None
 
 
 def dbt_target(settings: Settings) -> str:
@@ -104,7 +107,7 @@ def run_dbt(settings: Settings, build_db: Path | str, *args: str, env: dict[str,
         return DbtResult(True, f"dbt {args[0]} passed", [])
     tail = [line for line in stdout.splitlines() if "ERROR" in line or "FAIL" in line][-5:]
     message = f"dbt {args[0]} failed (exit {proc.returncode})" + (": " + " | ".join(tail) if tail else "")
-    return DbtResult(False, message, failed)
+    return DbtResult(False, message, failed, machine_fault_in(stdout + stderr))
 
 
 def _failed_nodes(run_results: Path) -> list[str]:

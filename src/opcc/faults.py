@@ -33,10 +33,11 @@ _BY_TEXT = (
 class MachineFault(Exception):
     """A fault of the machine met while working on `subject`: str() is the one line to show."""
 
-    def __init__(self, what: str, subject: str, remedy: str, cause: BaseException) -> None:
+    def __init__(self, what: str, subject: str, remedy: str, cause: BaseException | str) -> None:
         self.what, self.subject, self.remedy = what, subject, remedy
         self.done: list[object] = []  # what was finished before it (the loader: each file's result)
-        detail = str(cause).strip().splitlines()[0][:200] if str(cause).strip() else type(cause).__name__
+        said = str(cause).strip()  # an exception's message, or a subprocess's (dbt's) failure line
+        detail = said.splitlines()[0][:200] if said else type(cause).__name__
         super().__init__(f"{what} while {subject}: {remedy} ({detail})")
 
 
@@ -50,13 +51,22 @@ def machine_fault(exc: BaseException) -> tuple[str, str] | None:
         if isinstance(seen, OSError) and seen.errno in _BY_ERRNO:
             return _BY_ERRNO[seen.errno]
         if isinstance(seen, (OSError, MemoryError, duckdb.Error)):
-            text = str(seen).lower()
-            for needle, number in _BY_TEXT:  # DuckDB's "out of memory" may be a temp folder on a full disk
-                if needle in text:
-                    return _BY_ERRNO[number]
+            found = machine_fault_in(str(seen))  # DuckDB's "out of memory" may be a temp folder on a full disk
+            if found is not None:
+                return found
         if isinstance(seen, (MemoryError, duckdb.OutOfMemoryException)):
             return _BY_ERRNO[errno.ENOMEM]
         seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def machine_fault_in(text: str) -> tuple[str, str] | None:
+    """(what happened, what to do) when `text`, an error's message or a subprocess's output (dbt's), reports a
+    fault of the machine; None otherwise."""
+    lowered = text.lower()
+    for needle, number in _BY_TEXT:
+        if needle in lowered:
+            return _BY_ERRNO[number]
     return None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from opcc import run_record
@@ -41,9 +41,16 @@ def machine_faults_stop(run_dir: str | Path, subject: str) -> Iterator[None]:
         fault = as_machine_fault(exc, subject)
         if fault is None:
             raise
-        run_record.add_fault(Path(run_dir), str(fault))
         print(fault)
+        _record_fault(run_dir, str(fault))
         raise StepFailed(str(fault)) from exc
+
+
+def _record_fault(run_dir: str | Path, line: str) -> None:
+    """Keep the fault's line for the run's explanation, if the disk lets us: on a disk still full, the step fails
+    with it all the same (StepFailed, no retry), and the task's log has it."""
+    with suppress(OSError):
+        run_record.add_fault(Path(run_dir), line)
 
 
 def _started(run_dir: str | None) -> str:
@@ -173,14 +180,24 @@ def build(settings: Settings, run_dir: str | None) -> str:
             except RawDamaged as exc:
                 run_record.add_fault(Path(run_dir), str(exc))
                 raise StepFailed(str(exc)) from None
-        build_db = prepare_build(settings, build_db_for(settings))
+        with machine_faults_stop(run_dir, "preparing the warehouse build"):
+            build_db = prepare_build(settings, build_db_for(settings))
         tested_from = first_unpublished_file_id(settings, build_db, fingerprint)
     # Unit tests run in development and CI (tests/dbt): their fixed inputs cannot change from night to night.
     result = run_dbt(settings, build_db, "build", "--exclude-resource-type", "unit_test",
                      env={"OPCC_FIRST_UNPUBLISHED_FILE_ID": str(tested_from)})
-    run_record.write_dbt(Path(run_dir), run_record.DbtOutcome(
-        ok=result.ok, message=result.message, failed_nodes=result.failed_nodes,
-        project_fingerprint=fingerprint, raw_tests_from_file_id=tested_from))
+    with machine_faults_stop(run_dir, "recording the warehouse build"):
+        run_record.write_dbt(Path(run_dir), run_record.DbtOutcome(
+            ok=result.ok, message=result.message, failed_nodes=result.failed_nodes,
+            project_fingerprint=fingerprint, raw_tests_from_file_id=tested_from))
+    if result.machine_fault is not None:  # a full disk under dbt: the machine's fault, said as one
+        from opcc.faults import MachineFault
+
+        fault = MachineFault(result.machine_fault[0], "building the warehouse", result.machine_fault[1],
+                             result.message)
+        print(fault)
+        _record_fault(run_dir, str(fault))
+        raise StepFailed(str(fault))
     if not result.ok:
         raise StepFailed(result.message)
     return str(build_db)

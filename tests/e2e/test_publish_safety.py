@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from marts_rows import marts_rows
+from night_watch import dbt_building
 
 pytestmark = pytest.mark.e2e
 
@@ -102,7 +103,7 @@ def test_reader_sees_whole_versions_only_and_killed_build_reruns_to_the_samemart
         run = subprocess.Popen([OPCC, "run"], env={**os.environ, "OPCC_DATA_DIR": str(data)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 300
-        while not _dbt_building(data):
+        while not dbt_building(data):
             assert run.poll() is None and time.monotonic() < deadline, "dbt build never started"
             time.sleep(0.2)
         time.sleep(2)
@@ -134,19 +135,5 @@ def test_reader_sees_whole_versions_only_and_killed_build_reruns_to_the_samemart
         folder = data / "marts"
         path = folder / mart / "*.parquet" if (folder / mart).is_dir() else folder / f"{mart}.parquet"
         assert con.execute(f"SELECT count(*) FROM '{path}'").fetchone()[0] == len(rows), mart
-
-
-def _dbt_building(data: Path) -> bool:
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmd = (proc / "cmdline").read_bytes().split(b"\0")
-            env = (proc / "environ").read_bytes()
-        except OSError:
-            continue
-        if any(c.endswith(b"dbt") for c in cmd[:2]) and b"build" in cmd and str(data).encode() in env:
-            return True
-    return False
 
 

@@ -1,5 +1,6 @@
-"""Shared by the fault-injection suite: a small disk (tmpfs) to fill, one synthetic ledger file, and the ways a
-file gets damaged (garbage in its middle, truncation)."""
+"""Shared by the fault-injection suite: a small disk (tmpfs) to fill, one synthetic ledger file, the ways a file
+gets damaged (garbage in its middle, truncation), an undisturbed demo night to compare with, and a night struck
+at one moment then run again."""
 
 from __future__ import annotations
 
@@ -113,3 +114,50 @@ def committed(db: Path) -> Decimal:
         return con.execute("SELECT committed FROM marts.fund_position").fetchone()[0]
     finally:
         con.close()
+
+
+def raw_files(data: Path) -> list[tuple]:
+    """What raw received, file by file: nothing lost, nothing counted twice."""
+    con = duckdb.connect(str(data / "raw.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT feed, file_name, sha256, status, rows_received, rows_loaded, loaded_amount "
+                           "FROM main.files ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def undisturbed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, list[tuple]], list[tuple]]:
+    """The demo's first night, undisturbed: its marts, row for row, and what raw received."""
+    from marts_rows import marts_rows
+
+    data = tmp_path_factory.mktemp("undisturbed") / "data"
+    assert opcc(data, "demo").returncode == 0
+    night = opcc(data, "run")
+    assert night.returncode == 0, night.stdout[-3000:]
+    return marts_rows(data / "warehouse.duckdb"), raw_files(data)
+
+
+def kill_then_rerun(data: Path, when: str, task: str, undisturbed: tuple[dict[str, list[tuple]], list[tuple]]) -> None:
+    """The demo's first night killed (SIGKILL, every process of it at once) `when` ("after" or "during") `task`,
+    then a plain `opcc run`: it must publish the undisturbed night's marts, row for row, with every file received
+    in raw once and nothing left in landing."""
+    from marts_rows import marts_rows
+    from night_watch import WatchedNight, dbt_building
+
+    assert opcc(data, "demo").returncode == 0
+    night = WatchedNight(data)
+    if when == "after":
+        night.wait_for(lambda: night.finished(task), f"{task} finishing")
+    elif task == "build":  # well inside: dbt itself at work
+        night.wait_for(lambda: night.running(task) and dbt_building(data), "dbt building")
+    else:
+        night.wait_for(lambda: night.running(task), f"{task} running")
+    night.kill()
+
+    rerun = opcc(data, "run")
+    assert rerun.returncode == 0, night.output[-2000:] + "\n--- rerun ---\n" + rerun.stdout[-3000:]
+    marts, received = undisturbed
+    assert marts_rows(data / "warehouse.duckdb") == marts
+    assert raw_files(data) == received
+    assert not list((data / "landing").glob("*/*")), "every file landed was taken in"

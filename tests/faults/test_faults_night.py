@@ -9,21 +9,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import fill, garble_middle, opcc, truncate
+from conftest import fill, garble_middle, opcc, raw_files, truncate
 from marts_rows import marts_rows
 
 from opcc.config import Settings
 
 pytestmark = pytest.mark.faults
-
-
-def raw_files(data: Path) -> list[tuple]:
-    con = duckdb.connect(str(data / "raw.duckdb"), read_only=True)
-    try:
-        return con.execute("SELECT feed, file_name, sha256, status, rows_loaded FROM main.files ORDER BY ALL"
-                           ).fetchall()
-    finally:
-        con.close()
 
 
 def landing(data: Path) -> list[str]:
