@@ -373,11 +373,14 @@ class Bench:
         shutil.rmtree(data, ignore_errors=True)
 
     def _land(self, source: Path, data: Path) -> int:
-        """Put synth extracts in landing/<feed>/ (hard links where possible: landing is moved, not copied), and the
-        demo's reference data they are made on into the data directory."""
-        from opcc.datadir import copy_demo_reference
+        """Put synth extracts in landing/<feed>/ (hard links where possible: landing is moved, not copied), with what
+        `opcc demo` lays beside its extracts: the demo's reference data they are made on, and its publisher settings
+        where opcc.toml has none (so that 360Giving is written and timed too)."""
+        from opcc.config import load_settings
+        from opcc.datadir import lay_demo
 
-        copy_demo_reference(data / "reference")
+        data.mkdir(parents=True, exist_ok=True)
+        lay_demo(load_settings(data))
         count = 0
         for feed_dir in sorted(p for p in source.iterdir() if p.is_dir()):
             target = data / "landing" / feed_dir.name
