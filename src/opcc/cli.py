@@ -104,8 +104,21 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"notice:    {notice}")  # what the night found and mended before it began (a damaged warehouse...)
     if not outcome.ok:
         print(f"failed:    {', '.join(outcome.failed_tasks) or 'no task'}; the full log: {outcome.log}")
-        print(f"why:       {_why_not_published(settings)}")
+        unfinished = [t for t, state in outcome.tasks.items() if state == "running"]
+        if outcome.state == "running" and unfinished:  # Airflow itself stopped: its own record is the last word
+            print(f"why:       not published: the night stopped while {', '.join(unfinished)} ran, before Airflow "
+                  f"could record its end{_low_space(settings)}; see the full log")
+        else:
+            print(f"why:       {_why_not_published(settings)}")
     return 0 if outcome.ok else 1
+
+
+def _low_space(settings: Settings) -> str:
+    """`; the disk ... has only N MB free: ...` when the data directory's disk is nearly full (Airflow's metadata
+    database lives there), else nothing."""
+    from opcc.preflight import SLACK_BYTES, free_space_line
+
+    return free_space_line(settings, below=SLACK_BYTES)
 
 
 def _why_not_published(settings: Settings) -> str:

@@ -108,5 +108,14 @@ def _check_space(settings: Settings) -> None:
                           f"needed ({made_of}): free space, then rerun")
 
 
+def free_space_line(settings: Settings, below: int) -> str:
+    """'; the disk holding <data dir> has only N MB free: free space, then rerun' when fewer than `below` bytes are
+    free there, else ''."""
+    free = shutil.disk_usage(settings.data_dir).free
+    if free >= below:
+        return ""
+    return f"; the disk holding {settings.data_dir} has only {_mb(free)} free: free space, then rerun"
+
+
 def _mb(n: int) -> str:
     return f"{n / 1e6:,.1f} MB"

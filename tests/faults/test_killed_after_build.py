@@ -41,9 +41,13 @@ def test_a_disk_that_fills_while_dbt_builds_fails_the_night_as_the_machines_faul
     ballast.unlink()  # room again: what follows may say why
     assert night.wait() != 0, night.output[-3000:]
     # The build's one line. (Airflow's own metadata database shares the disk: on a disk still full it may not record
-    # the task's end, and the run's summary cannot say more than that the night stopped.)
+    # the task's end; then the run's why names the task that was running and the disk's free space.)
     assert re.search(r"^disk full while (preparing|building|recording) the warehouse( build)?: free space, then rerun",
                      night.output, re.MULTILINE), night.output[-3000:]
+    [why] = [line for line in night.lines if line.startswith("why:")]
+    if "DagRun" in night.output and ": RUNNING" in night.output:  # Airflow could not record the end: the disk is named
+        assert "before Airflow could record its end; the disk holding" in why and why.endswith(
+            "free: free space, then rerun; see the full log"), why
     assert hashlib.sha256((data / "warehouse.duckdb").read_bytes()).hexdigest() == first, "BI's file changed"
 
     rerun = opcc(data, "run")
