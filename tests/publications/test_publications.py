@@ -16,7 +16,7 @@ from opcc import pipeline, publish
 from opcc.config import FEEDS, Settings
 from opcc.datadir import demo_settings, ensure_demo_reference
 from opcc.ingest import ingest_feed
-from opcc.publications import CONTRACTS, GIVING, GRANTS, SPEND, generate, publications_dir
+from opcc.publications import CONTRACTS, GIVING, GRANTS, SPEND, PublicationsOutcome, generate, publications_dir
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "real-extracts"
 HEADER = "Body Name,Date,Transaction Number,Expense Type,Expense Area,Supplier Name,Amount £\n"
@@ -206,15 +206,31 @@ def test_a_resent_month_gets_a_new_version_and_keeps_the_old(published: Settings
     july = publications_dir(published) / SPEND / "2019-07"
     first = (july / "spend-over-500-2019-07-v1.csv").read_bytes()
     june_files = sorted((publications_dir(published) / SPEND / "2019-06").iterdir())
+    others = {p: (p.stat().st_ino, p.read_bytes()) for p in publications_dir(published).rglob("*.*")
+              if "2019-07" not in p.name}
     again = generate(published, tmp_path)
-    assert again.written == []  # nothing changed: nothing rewritten
+    assert again.written == []  # nothing changed: nothing rewritten...
+    assert names_checked(again) == []  # ...nor checked for names again, nor rendered
+    assert {(m.kind, m.month) for m in again.months} >= {(SPEND, "2019-06"), (SPEND, "2019-07")}  # still reported
     _land(published, "transactions", "spend-2019-07.csv", JULY_CORRECTED)  # supersedes July
     _night(published, tmp_path)
     outcome = generate(published, tmp_path)
     assert outcome.written == [f"{SPEND}/2019-07/spend-over-500-2019-07-v2.csv"]
+    assert names_checked(outcome) == [(SPEND, "2019-07")]  # only the month whose rows changed
     assert (july / "spend-over-500-2019-07-v1.csv").read_bytes() == first  # the public record stays
     assert [r["Amount"] for r in _read(july / "spend-over-500-2019-07-v2.csv")] == ["1250.00"]
     assert sorted((publications_dir(published) / SPEND / "2019-06").iterdir()) == june_files
+    # Every other month's files untouched: the same inode and bytes.
+    assert {p: (p.stat().st_ino, p.read_bytes()) for p in others} == others
+    july_summary = next(m for m in outcome.months if (m.kind, m.month) == (SPEND, "2019-07"))
+    assert (july_summary.total, july_summary.written) == ("1250.00", True)
+
+
+def names_checked(outcome: PublicationsOutcome) -> list[tuple[str, str]]:
+    """The (publication, month) pairs whose cells the redaction check read this run."""
+    [check] = [c for c in outcome.checks if c["id"] == "publications.redaction.no_redacted_name_published"]
+    assert check["status"] == "PASS", check
+    return sorted((r["publication"], r["month"]) for r in check["compared"])
 
 
 def _copy_published(published: Settings, data_dir: Path, **settings: object) -> Settings:

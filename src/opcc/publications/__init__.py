@@ -19,6 +19,7 @@ import io
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from opcc.config import PER_OPCC
 from opcc.csv_safe import neutralise, safe_cell
-from opcc.publications import names
+from opcc.publications import names, state
 
 if TYPE_CHECKING:
     from opcc.audit.runner import SqlSession
@@ -109,11 +110,19 @@ def _params(con: SqlSession, settings: Any, today: dt.date) -> None:
          settings.publications_url, settings.grant_conditions, settings.publish_narrative])
 
 
-def prepare(con: SqlSession, settings: Any, today: dt.date) -> None:
-    """The candidate publications as temp tables, redacted, with every cell keyed for the redaction check."""
+def prepare(con: SqlSession, settings: Any, today: dt.date, unchanged: Iterable[tuple[str, str, str]] = ()) -> None:
+    """The candidate publications as temp tables, redacted, with every cell of the selected months keyed for the
+    redaction check: every month, but those whose (publication, month, digest) is in `unchanged` (written before,
+    and the same rows now)."""
     _params(con, settings, today)
     names.prepare_redaction(con, settings.publish_narrative)
     con.execute(CANDIDATES_SQL.read_text(encoding="utf-8"))
+    current = {(p, m): d for p, m, d in con.execute("SELECT publication, month, digest FROM pub_digests").fetchall()}
+    same = [(p, m) for p, m, d in unchanged if current.get((p, m)) == d]
+    for start in range(0, len(same), 500):
+        batch = same[start:start + 500]
+        marks = " OR ".join("(publication = ? AND month = ?)" for _ in batch)
+        con.execute(f"DELETE FROM pub_selected WHERE {marks}", [v for pair in batch for v in pair])
     names.key_published_cells(con)
 
 
@@ -206,8 +215,9 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
     con = open_checks_on_published(settings)  # DuckDB or PostgreSQL: the same SQL runs on either
     if con is None:
         return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
+    known = state.load(settings.data_dir, root)  # the months written before, with their digests and summaries
     try:
-        prepare(con, settings, today)
+        prepare(con, settings, today, [(p, m, entry["digest"]) for (p, m), entry in known.items()])
         if views := views_sql(checks_dir):
             con.execute(views)
         compared = {c.check_id: con.compare(c) for c in checks}
@@ -225,8 +235,21 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
             return PublicationsOutcome(False, f"publications blocked: {why}", latest, [], [], results)
         summaries: list[MonthSummary] = []
         written: list[str] = []
-        for m in months if month is None else [x for x in months if x == month]:
-            summaries.extend(_publish_month(con, settings, root, m, written, giving=not unset))
+        digests = {(p, m): d for p, m, d in con.execute("SELECT publication, month, digest FROM pub_digests"
+                                                        ).fetchall()}
+        selected = {(p, m) for p, m in con.execute("SELECT publication, month FROM pub_selected").fetchall()}
+        kept = {key: entry for key, entry in known.items() if key in digests}  # a month gone from the marts: dropped
+        for m in months:
+            kinds = [k for k in KINDS if (k, m) in digests and (k != GIVING or not unset)]
+            render = [k for k in kinds if (k, m) in selected and (month is None or m == month)]
+            made = {s.kind: s for s in _publish_month(con, settings, root, m, written, render)} if render else {}
+            for k in kinds:
+                if k in made:
+                    kept[(k, m)] = {"digest": digests[(k, m)], "summary": asdict(made[k]) | {"written": False}}
+                    summaries.append(made[k])
+                elif (k, m) in known and (k, m) not in selected:  # unchanged since written: as it was
+                    summaries.append(MonthSummary(**known[(k, m)]["summary"]))
+        state.save(settings.data_dir, kept)
     finally:
         con.close()
     message = (f"{len(written)} publication file(s) written" if written else "publications unchanged: nothing new")
@@ -236,17 +259,22 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
     return PublicationsOutcome(True, message, latest, summaries, written, results)
 
 
-def _publish_month(con: SqlSession, settings: Any, root: Path, month: str,
-                   written: list[str], giving: bool = True) -> list[MonthSummary]:
+def _publish_month(con: SqlSession, settings: Any, root: Path, month: str, written: list[str],
+                   kinds: Iterable[str] = KINDS) -> list[MonthSummary]:
+    """The month's files of the publications `kinds`, each a new version where its content changed."""
     out = []
-    spend = _rows(con, "SELECT * FROM pub_spend WHERE month = ? ORDER BY payment_date, transaction_number, "
-                       "file_id, sheet, line_number", [month])
-    grants = _rows(con, "SELECT * FROM pub_grants WHERE month = ? ORDER BY grant_date, programme, reference", [month])
-    giving_rows = _rows(con, "SELECT * FROM pub_360 WHERE month = ? ORDER BY award_date, id", [month]) if giving \
-        else []
+    kinds = set(kinds)
+
+    def read(kind: str, sql: str) -> list[dict[str, Any]]:
+        return _rows(con, sql, [month]) if kind in kinds else []
+
+    spend = read(SPEND, "SELECT * FROM pub_spend WHERE month = ? ORDER BY payment_date, transaction_number, file_id, "
+                        "sheet, line_number")
+    grants = read(GRANTS, "SELECT * FROM pub_grants WHERE month = ? ORDER BY grant_date, programme, reference")
+    giving_rows = read(GIVING, "SELECT * FROM pub_360 WHERE month = ? ORDER BY award_date, id")
     # Over £10,000 first, each individually; then the list of those of £10,000 or less.
-    contracts = _rows(con, "SELECT * FROM pub_contracts WHERE month = ? ORDER BY over_threshold DESC, start_date, "
-                           "reference", [month])
+    contracts = read(CONTRACTS, "SELECT * FROM pub_contracts WHERE month = ? ORDER BY over_threshold DESC, "
+                                "start_date, reference")
     spend_columns = SPEND_COLUMNS + ((NARRATIVE_COLUMN,) if settings.publish_narrative else ())
     for kind, rows, cols, money in ((SPEND, spend, spend_columns, "amount"), (GRANTS, grants, GRANT_COLUMNS, "amount"),
                                     (CONTRACTS, contracts, CONTRACT_COLUMNS, "contract_value")):

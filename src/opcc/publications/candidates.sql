@@ -152,19 +152,40 @@ LEFT JOIN reference.pillars AS pl ON pl.pillar_code = a.pillar_code
 LEFT JOIN marts.load_audit AS f ON f.file_id = a.file_id
 WHERE a.month_start < (SELECT first_open_month FROM pub_params);
 
--- Every cell of every publication, for the check no_redacted_name_published (its keys: names.key_published_cells).
+-- Each publication's month as one digest of its rows, every column: a month whose digest is the one recorded when
+-- it was last written (opcc.publications.state) is neither checked for names nor rendered again.
+CREATE TEMP TABLE pub_digests AS
+SELECT 'spend-over-500' AS publication, month,
+       md5(string_agg(CAST(p AS VARCHAR), chr(10) ORDER BY p.file_id, p.sheet, p.line_number)) AS digest
+FROM pub_spend AS p GROUP BY month
+UNION ALL
+SELECT 'grants', month, md5(string_agg(CAST(p AS VARCHAR), chr(10) ORDER BY CAST(p AS VARCHAR)))
+FROM pub_grants AS p GROUP BY month
+UNION ALL
+SELECT 'contracts', month, md5(string_agg(CAST(p AS VARCHAR), chr(10) ORDER BY CAST(p AS VARCHAR)))
+FROM pub_contracts AS p GROUP BY month
+UNION ALL
+SELECT '360giving', month, md5(string_agg(CAST(p AS VARCHAR), chr(10) ORDER BY CAST(p AS VARCHAR)))
+FROM pub_360 AS p GROUP BY month;
+
+-- The publications' months this run checks for names and may write: all of them, unless opcc.publications takes
+-- out those unchanged since they were written.
+CREATE TEMP TABLE pub_selected AS SELECT publication, month FROM pub_digests;
+
+-- Every cell of every publication selected, for the check no_redacted_name_published (its keys:
+-- names.key_published_cells).
 CREATE TEMP VIEW pub_cells AS
 SELECT 'spend-over-500' AS publication, month,
        unnest(ARRAY[organisation, service_area, beneficiary, transaction_number, purpose, expense_type,
                     narrative]) AS text
-FROM pub_spend
+FROM pub_spend WHERE month IN (SELECT month FROM pub_selected WHERE publication = 'spend-over-500')
 UNION ALL
 SELECT 'contracts', month,
        unnest(ARRAY[section, reference, purpose, commitment_type, organisation, supplier, contract_url])
-FROM pub_contracts
+FROM pub_contracts WHERE month IN (SELECT month FROM pub_selected WHERE publication = 'contracts')
 UNION ALL
 SELECT 'grants', month, unnest(ARRAY[programme, reference, recipient, recipient_org_id, purpose, conditions])
-FROM pub_grants
+FROM pub_grants WHERE month IN (SELECT month FROM pub_selected WHERE publication = 'grants')
 UNION ALL
 SELECT '360giving', month, unnest(ARRAY[id, title, description, recipient_org_id, recipient_name])
-FROM pub_360;
+FROM pub_360 WHERE month IN (SELECT month FROM pub_selected WHERE publication = '360giving');
