@@ -1,7 +1,8 @@
 -- DuckDB's functions that the warehouse's read-side SQL (the transparency publications and their checks) uses,
 -- as PostgreSQL functions with the same names and results, in schema opcc_compat: a session that reads the
 -- warehouse with that SQL puts opcc_compat first on its search_path (opcc.postgres.session), so one copy of
--- each query runs on both engines. Only what the SQL uses; each exactly as DuckDB documents it.
+-- each query runs on both engines. Only what the SQL uses; each exactly as DuckDB documents it (but hash, whose
+-- values only the engine that made them ever compares).
 CREATE SCHEMA IF NOT EXISTS opcc_compat;
 
 -- strftime(value, format): the %Y %m %d %H %M %S codes.
@@ -25,3 +26,8 @@ LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT value ~ ('^(?:' || pattern || ')$') $
 -- last_day(date): the last day of its month.
 CREATE OR REPLACE FUNCTION opcc_compat.last_day(value date) RETURNS date
 LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT CAST(date_trunc('month', value) + interval '1 month - 1 day' AS date) $$;
+
+-- hash(text): a 64-bit hash of the text. Not DuckDB's values, only its use here: the publications' month digests
+-- (candidates.sql), which are compared only with digests the same engine made.
+CREATE OR REPLACE FUNCTION opcc_compat.hash(value text) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT hashtextextended(value, 0) $$;
