@@ -15,8 +15,10 @@ from night_watch import WatchedNight, dbt_building
 
 pytestmark = pytest.mark.faults
 
-MOMENTS = [("after", "build"), ("after", "docs"), ("after", "audit"), ("during", "publish"), ("after", "publish"),
-           ("after", "publications"), ("after", "report")]
+# After docs is as after the build (the audit next, nothing published) and after the report as after publications
+# (only the run's last record to come): left out to keep `make test` short.
+MOMENTS = [("after", "build"), ("after", "audit"), ("during", "publish"), ("after", "publish"),
+           ("after", "publications")]
 
 
 @pytest.mark.parametrize(("when", "task"), MOMENTS, ids=[f"{w}-{t}" for w, t in MOMENTS])
