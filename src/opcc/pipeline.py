@@ -31,26 +31,22 @@ def build_db_for(settings: Settings) -> Path:
 def machine_faults_stop(run_dir: str | Path, subject: str) -> Iterator[None]:
     """A fault of the machine (a full disk...) while doing `subject` fails the step with one line, recorded
     for the run's explanation, instead of a traceback; no retry within the night: the machine needs someone."""
-    from opcc.faults import as_machine_fault
+    from opcc.faults import MachineFault, as_machine_fault
 
     try:
         yield
     except StepFailed:
         raise
     except Exception as exc:
-        fault = as_machine_fault(exc, subject)
+        fault = exc if isinstance(exc, MachineFault) else as_machine_fault(exc, subject)
         if fault is None:
             raise
         print(fault)
-        _record_fault(run_dir, str(fault))
+        # Kept for the run's explanation if the disk lets us: on a disk still full, the step fails with it all the
+        # same (StepFailed, no retry), and the task's log has it.
+        with suppress(OSError):
+            run_record.add_fault(Path(run_dir), str(fault))
         raise StepFailed(str(fault)) from exc
-
-
-def _record_fault(run_dir: str | Path, line: str) -> None:
-    """Keep the fault's line for the run's explanation, if the disk lets us: on a disk still full, the step fails
-    with it all the same (StepFailed, no retry), and the task's log has it."""
-    with suppress(OSError):
-        run_record.add_fault(Path(run_dir), line)
 
 
 def _started(run_dir: str | None) -> str:
@@ -190,14 +186,11 @@ def build(settings: Settings, run_dir: str | None) -> str:
         run_record.write_dbt(Path(run_dir), run_record.DbtOutcome(
             ok=result.ok, message=result.message, failed_nodes=result.failed_nodes,
             project_fingerprint=fingerprint, raw_tests_from_file_id=tested_from))
-    if result.machine_fault is not None:  # a full disk under dbt: the machine's fault, said as one
-        from opcc.faults import MachineFault
+        if result.machine_fault is not None:  # a full disk under dbt: the machine's fault, said as one
+            from opcc.faults import MachineFault
 
-        fault = MachineFault(result.machine_fault[0], "building the warehouse", result.machine_fault[1],
-                             result.message)
-        print(fault)
-        _record_fault(run_dir, str(fault))
-        raise StepFailed(str(fault))
+            raise MachineFault(result.machine_fault[0], "building the warehouse", result.machine_fault[1],
+                               result.message)
     if not result.ok:
         raise StepFailed(result.message)
     return str(build_db)
