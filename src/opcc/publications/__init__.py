@@ -110,10 +110,11 @@ def _params(con: SqlSession, settings: Any, today: dt.date) -> None:
          settings.publications_url, settings.grant_conditions, settings.publish_narrative])
 
 
-def prepare(con: SqlSession, settings: Any, today: dt.date, unchanged: Iterable[tuple[str, str, str]] = ()) -> None:
+def prepare(con: SqlSession, settings: Any, today: dt.date,
+            unchanged: Iterable[tuple[str, str, str]] = ()) -> dict[tuple[str, str], str]:
     """The candidate publications as temp tables, redacted, with every cell of the selected months keyed for the
     redaction check: every month, but those whose (publication, month, digest) is in `unchanged` (written before,
-    and the same rows now)."""
+    and the same rows now). Returns each publication's month digest."""
     _params(con, settings, today)
     names.prepare_redaction(con, settings.publish_narrative)
     con.execute(CANDIDATES_SQL.read_text(encoding="utf-8"))
@@ -124,6 +125,7 @@ def prepare(con: SqlSession, settings: Any, today: dt.date, unchanged: Iterable[
         marks = " OR ".join("(publication = ? AND month = ?)" for _ in batch)
         con.execute(f"DELETE FROM pub_selected WHERE {marks}", [v for pair in batch for v in pair])
     names.key_published_cells(con)
+    return current
 
 
 def _rows(con: SqlSession, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -217,7 +219,7 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
         return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
     known = state.load(settings.data_dir, root)  # the months written before, with their digests and summaries
     try:
-        prepare(con, settings, today, [(p, m, entry["digest"]) for (p, m), entry in known.items()])
+        digests = prepare(con, settings, today, [(p, m, entry["digest"]) for (p, m), entry in known.items()])
         if views := views_sql(checks_dir):
             con.execute(views)
         compared = {c.check_id: con.compare(c) for c in checks}
@@ -235,8 +237,6 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
             return PublicationsOutcome(False, f"publications blocked: {why}", latest, [], [], results)
         summaries: list[MonthSummary] = []
         written: list[str] = []
-        digests = {(p, m): d for p, m, d in con.execute("SELECT publication, month, digest FROM pub_digests"
-                                                        ).fetchall()}
         selected = {(p, m) for p, m in con.execute("SELECT publication, month FROM pub_selected").fetchall()}
         kept = {key: entry for key, entry in known.items() if key in digests}  # a month gone from the marts: dropped
         for m in months:
