@@ -213,12 +213,14 @@ WRITER_POOL = "opcc_warehouse_writer"
 
 
 def feeds_ingest_in_parallel() -> bool:
-    """Read when the DAG file is parsed (`$OPCC_DATA_DIR/opcc.toml`, `$OPCC_WAREHOUSE_URL`): on PostgreSQL each
-    feed ingests into its own working file with file ids from a sequence (opcc.postgres.feed_ingest), so the
-    ingest tasks need neither the writer pool nor an order; on DuckDB they share raw.duckdb's one writer.
-    A settings file that does not load keeps the safe order; the tasks then report the mistake."""
+    """Read when the DAG file is parsed (`$OPCC_DATA_DIR/opcc.toml`, `$OPCC_WAREHOUSE_URL`): whether the engine
+    gives each feed a raw store of its own (opcc.engine.base.Engine.feeds_load_in_parallel), so the ingest tasks
+    need neither the writer pool nor an order. A settings file that does not load keeps the safe order; the tasks
+    then report the mistake."""
+    from opcc.engine import engine_for
+
     try:
-        return load_settings().on_postgres
+        return engine_for(load_settings()).feeds_load_in_parallel
     except SettingsError:
         return False
 

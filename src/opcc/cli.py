@@ -11,6 +11,7 @@ from pathlib import Path
 from opcc import run_record
 from opcc.cli_errors import fault_line
 from opcc.config import FEEDS, Settings, SettingsError, load_settings, offline_environment
+from opcc.engine import engine_for
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -91,12 +92,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         if task_id not in reported:
             print(f"{task_id:<24} {state or 'not run'}")
     print(f"\nDagRun {outcome.run_id}: {outcome.state.upper()}")
-    if settings.on_postgres:
-        from opcc.postgres.wap import location
-
-        print(f"warehouse: {location(settings)}")
-    else:
-        print(f"warehouse: {settings.warehouse_db}")
+    print(f"warehouse: {engine_for(settings).location()}")
     this_run = run_record.latest_run(settings.reports_dir)
     print(f"report:    {settings.reports_dir / 'index.html'}"
           + (f" (this run: {this_run / 'index.html'})" if this_run is not None else ""))
@@ -167,27 +163,19 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
     """Publish an earlier warehouse version again. Each is verified before it is switched to: a damaged one is
     skipped, or refused when named; nothing to roll back to is one line and exit 1."""
-    from opcc.publish import DamagedVersion, list_versions, rollback
+    from opcc.publish import DamagedVersion
 
+    engine = engine_for(settings)
     try:
-        if settings.on_postgres:  # versions are schemas there: marts__v<n>, ...
-            from opcc.postgres import wap
-
-            if args.list:
-                print("\n".join(f"v{v}" for v in wap.list_versions(settings)))
-                return 0
-            print(f"rolled back: {wap.location(settings)} is now version {wap.rollback(settings, args.version)}")
-            return 0
         if args.list:
-            for v in list_versions(settings):
-                print(v.name)
+            for version in engine.list_versions():
+                print(version)
             return 0
-        chosen = rollback(settings, args.version, on_skip=lambda line: print(f"opcc rollback: {line}"))
+        print(f"rolled back: {engine.rollback(args.version, on_skip=lambda line: print(f'opcc rollback: {line}'))}")
     except (FileNotFoundError, DamagedVersion) as exc:
         nothing = str(exc).startswith("no earlier versions")
         print(f"opcc rollback: {'nothing to roll back: ' if nothing else ''}{exc}", file=sys.stderr)
         return 1
-    print(f"rolled back: {settings.warehouse_db} is now {chosen.name}")
     return 0
 
 
@@ -220,18 +208,15 @@ def cmd_publications(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_bi_role(settings: Settings, args: argparse.Namespace) -> int:
     """Create or update the read-only LOGIN role BI tools use on the PostgreSQL warehouse (SELECT on the
     published schemas only); its password from $OPCC_BI_PASSWORD, else kept in the data directory."""
-    if not settings.on_postgres:
-        print("opcc bi-role: the warehouse is on DuckDB here (BI opens warehouse.duckdb read-only); "
-              "set warehouse_url for PostgreSQL", file=sys.stderr)
-        return 2
-    from opcc.postgres.roles import DEFAULT_NAME, PASSWORD_ENV, ensure_bi_role
+    from opcc.engine.base import NotOnThisEngine
 
-    role = ensure_bi_role(settings, args.name or DEFAULT_NAME, new_password=args.new_password)
-    print(f"BI role {role.name}: read-only on the published schemas; connect with {role.url}")
-    if role.password_file is None:
-        print(f"password: from ${PASSWORD_ENV}")
-    else:
-        print(f"password: in {role.password_file} (a libpq password file: PGPASSFILE={role.password_file})")
+    try:
+        lines = engine_for(settings).bi_access(args.name, new_password=args.new_password)
+    except NotOnThisEngine as exc:
+        print(f"opcc bi-role: {exc} (BI opens warehouse.duckdb read-only); set warehouse_url for PostgreSQL",
+              file=sys.stderr)
+        return 2
+    print("\n".join(lines))
     return 0
 
 
@@ -260,7 +245,7 @@ def cmd_cluster(settings: Settings, args: argparse.Namespace) -> int:
         print(f"cluster stopped; its data stays in {cluster.folder} for the next `opcc cluster up`")
         return 0
     if args.action == "up":
-        cluster.up(warehouse_on_postgres=args.warehouse == "postgres")
+        cluster.up(warehouse=args.warehouse)
     parts = cluster.status()
     for part in parts:
         print(part)

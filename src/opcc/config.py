@@ -18,12 +18,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from opcc.cadence import DEFAULT_CADENCES, Cadence, parse_cadence
+from opcc.cadence import VOCABULARY as CADENCE_VOCABULARY
 from opcc.feeds import FEEDS as feed_contracts
-from opcc.freshness.cadence import DEFAULT_CADENCES, Cadence, parse_cadence
-from opcc.freshness.cadence import VOCABULARY as CADENCE_VOCABULARY
 
 # The feeds' names, in the order the nightly run ingests them; their contracts are opcc.feeds'.
 FEEDS = tuple(feed_contracts)
+# The warehouse's schemas BI reads, on either engine. Staging and intermediate views point at raw, which BI never opens.
+PUBLISHED_SCHEMAS = ("marts", "reference", "snapshots")
 
 # The repository (or the editable install's source tree): dags/, dbt_project/, expectations/, seeds/.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +126,7 @@ class Settings(BaseModel):
         description="Airflow's SQLAlchemy URL in quotes, like 'postgresql+psycopg2://airflow@127.0.0.1:5432/airflow'")
 
     # -- freshness (docs/freshness.md) --------------------------------------------------------------
-    # Each feed's expected cadence, a phrase of opcc.freshness.cadence's vocabulary; a feed left out keeps its
+    # Each feed's expected cadence, a phrase of opcc.cadence's vocabulary; a feed left out keeps its
     # default (DEFAULT_CADENCES). An overdue feed WARNs in the report and the alert.
     cadence: dict[str, Cadence] = Field(
         default_factory=lambda: _default_cadences(),

@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from opcc.cadence import DEFAULT_CADENCES
 from opcc.config import FEEDS, PER_OPCC, PROJECT_ROOT, Settings, load_settings
-from opcc.freshness.cadence import DEFAULT_CADENCES
 from opcc.reference.contract import CONTRACT
 from opcc.reference.seeds import table_csv
 

@@ -28,32 +28,27 @@ class DbtResult:
     machine_fault: tuple[str, str] | None = None
 
 
-def dbt_target(settings: Settings) -> str:
-    """The output of profiles.yml dbt builds with: the DuckDB build file, or the PostgreSQL warehouse."""
-    return "postgres" if settings.on_postgres else "build"
+def dbt_target_dir(settings: Settings) -> Path:
+    """Where dbt writes its manifest, run results and docs."""
+    return settings.data_dir / "dbt" / "target"
 
 
 def dbt_env(settings: Settings, build_db: Path | str) -> dict[str, str]:
-    """dbt's environment. `build_db` is the build's DuckDB file, or on PostgreSQL the suffix of the build's
-    schemas (`__build`: marts__build, ...; empty builds into the published schemas themselves)."""
+    """dbt's environment. `build_db` is the build as the engine names it (opcc.engine.base: the build's DuckDB
+    file, or on PostgreSQL the suffix of the build's schemas; empty builds into the published schemas)."""
+    from opcc.engine import engine_for
+
     env = dict(os.environ)
     env.update(offline_environment())
     env["OPCC_SCHEMA_SUFFIX"] = ""  # macros/generate_schema_name.sql; never one inherited from the shell
-    if settings.on_postgres:
-        from opcc.postgres.connect import dbt_environment
-
-        env.update(dbt_environment(settings))
-        env["OPCC_SCHEMA_SUFFIX"] = str(build_db)
     env.update({
-        "OPCC_RAW_DB": str(settings.raw_db),
         "OPCC_REFERENCE_SEEDS": str(settings.reference_seeds_dir),  # opcc.reference.prepare writes it
-        "OPCC_BUILD_DB": str(build_db),
-        "OPCC_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
-        "DBT_TARGET_PATH": str(settings.data_dir / "dbt" / "target"),
+        "DBT_TARGET_PATH": str(dbt_target_dir(settings)),
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
         "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
     })
+    env.update(engine_for(settings).dbt_environment(str(build_db)))
     return env
 
 
@@ -70,7 +65,9 @@ def project_fingerprint(settings: Settings) -> str:
     same tests."""
     from importlib.metadata import version
 
-    adapter = "dbt-postgres" if settings.on_postgres else "dbt-duckdb"
+    from opcc.engine import engine_for
+
+    adapter = engine_for(settings).dbt_adapter
     digest = hashlib.sha256(json.dumps([version("dbt-core"), adapter, version(adapter), dbt_vars(settings)]).encode())
     roots = [(settings.dbt_project_dir / name, PROJECT_ROOT) for name in PROJECT_INPUTS]
     roots.append((settings.reference_seeds_dir, settings.reference_seeds_dir.parent))
@@ -85,6 +82,7 @@ def run_dbt(settings: Settings, build_db: Path | str, *args: str, env: dict[str,
     """`dbt <args>` in a subprocess (dbt is not thread-safe and holds the build file while it runs). The data
     directory's reference is checked and written where dbt seeds it from first: a reference that fails its checks
     fails here, with its problems, before dbt starts."""
+    from opcc.engine import engine_for
     from opcc.reference import ReferenceInvalid, prepare
 
     try:
@@ -93,16 +91,15 @@ def run_dbt(settings: Settings, build_db: Path | str, *args: str, env: dict[str,
     except ReferenceInvalid as exc:
         return DbtResult(False, f"dbt {args[0]} not run: {exc}", [])
     dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt) if dbt.exists() else "dbt", *args, "--vars", json.dumps(dbt_vars(settings))]
-    if settings.on_postgres:  # the DuckDB build is profiles.yml's default target
-        command += ["--target", dbt_target(settings)]
+    command = [str(dbt) if dbt.exists() else "dbt", *args, "--vars", json.dumps(dbt_vars(settings)),
+               "--target", engine_for(settings).dbt_target]
     proc = subprocess.run(command, env=dbt_env(settings, build_db) | (env or {}), cwd=settings.dbt_project_dir,
                           capture_output=True, text=True)
     stdout, stderr = plain(proc.stdout), plain(proc.stderr)
     # dbt writes its own log; keep the console output beside it for the run's log too.
     sys.stdout.write(stdout[-20000:])
     sys.stderr.write(stderr[-5000:])
-    failed = _failed_nodes(settings.data_dir / "dbt" / "target" / "run_results.json")
+    failed = _failed_nodes(dbt_target_dir(settings) / "run_results.json")
     if proc.returncode == 0:
         return DbtResult(True, f"dbt {args[0]} passed", [])
     tail = [line for line in stdout.splitlines() if "ERROR" in line or "FAIL" in line][-5:]
@@ -125,7 +122,7 @@ def docs_generate(settings: Settings, build_db: Path | str, out_dir: Path, finge
     cache = settings.data_dir / "dbt" / "docs" / f"{fingerprint}.html"
     if not cache.exists():
         result = run_dbt(settings, build_db, "docs", "generate", "--static")
-        static = settings.data_dir / "dbt" / "target" / "static_index.html"
+        static = dbt_target_dir(settings) / "static_index.html"
         if not result.ok or not static.exists():
             return None
         shutil.rmtree(cache.parent, ignore_errors=True)  # sites of earlier projects

@@ -14,17 +14,12 @@ from pathlib import Path
 
 from opcc import run_record
 from opcc.config import FEEDS, Settings
-from opcc.warehouse_read import PostgresSchemas, WarehouseSource
+from opcc.engine import engine_for
+from opcc.engine.base import WarehouseDamaged
 
 
 class StepFailed(Exception):
     """A step failed for a reason a retry cannot mend (bad data, failed checks): fail fast."""
-
-
-def build_db_for(settings: Settings) -> Path:
-    # One name for every night's build (one run at a time: max_active_runs=1), so that dbt's profile,
-    # and with it dbt's parse cache, stays the same from night to night.
-    return settings.builds_dir / "nightly.duckdb"
 
 
 @contextmanager
@@ -159,26 +154,13 @@ def build(settings: Settings, run_dir: str | None) -> str:
         if now != record.reference.get("version"):
             raise StepFailed(f"the reference data changed after this night's check (version "
                              f"{record.reference.get('version')}, now {now}): run the night again")
-    build_db: Path | str
     fingerprint = project_fingerprint(settings)
-    if settings.on_postgres:
-        from opcc.postgres.raw import sync_every_store
-
-        print(sync_every_store(settings).line())  # the ingest tasks copied their feeds; this catches any left
-        build_db, tested_from = _prepare_postgres_build(settings, fingerprint)
-    else:
-        from opcc.publish import first_unpublished_file_id, prepare_build
-        from opcc.raw_backup import RawDamaged, backup_raw
-
-        with machine_faults_stop(run_dir, "backing up raw.duckdb after the night's ingest"):
-            try:
-                print(backup_raw(settings))
-            except RawDamaged as exc:
-                run_record.add_fault(Path(run_dir), str(exc))
-                raise StepFailed(str(exc)) from None
-        with machine_faults_stop(run_dir, "preparing the warehouse build"):
-            build_db = prepare_build(settings, build_db_for(settings))
-        tested_from = first_unpublished_file_id(settings, build_db, fingerprint)
+    try:
+        build_db, tested_from = engine_for(settings).prepare_build(
+            fingerprint, lambda what: machine_faults_stop(run_dir, what))
+    except WarehouseDamaged as exc:
+        run_record.add_fault(Path(run_dir), str(exc))
+        raise StepFailed(str(exc)) from None
     # Unit tests run in development and CI (tests/dbt): their fixed inputs cannot change from night to night.
     result = run_dbt(settings, build_db, "build", "--exclude-resource-type", "unit_test",
                      env={"OPCC_FIRST_UNPUBLISHED_FILE_ID": str(tested_from)})
@@ -193,16 +175,7 @@ def build(settings: Settings, run_dir: str | None) -> str:
                                result.message)
     if not result.ok:
         raise StepFailed(result.message)
-    return str(build_db)
-
-
-def _prepare_postgres_build(settings: Settings, fingerprint: str) -> tuple[str, int]:
-    """The build schemas' suffix, ready for dbt (opcc.postgres.wap.prepare_build: empty `<name>__build`
-    schemas carrying on the published snapshots), and the first raw file id the published marts have not
-    seen (0: test every file)."""
-    from opcc.postgres import wap
-
-    return wap.prepare_build(settings), wap.first_unpublished_file_id(settings, fingerprint)
+    return build_db
 
 
 def docs(settings: Settings, build_db: str, run_dir: str) -> None:
@@ -218,7 +191,7 @@ def docs(settings: Settings, build_db: str, run_dir: str) -> None:
 def audit(settings: Settings, build_db: str, run_dir: str) -> dict[str, int]:
     from opcc.audit import run_audit
 
-    checks = run_audit(settings, build_db if settings.on_postgres else Path(build_db), Path(run_dir))
+    checks = run_audit(settings, build_db, Path(run_dir))
     counts: dict[str, int] = {}
     for check in checks:
         counts[check["status"]] = counts.get(check["status"], 0) + 1
@@ -228,28 +201,17 @@ def audit(settings: Settings, build_db: str, run_dir: str) -> dict[str, int]:
 
 def publish(settings: Settings, build_db: str, run_dir: str) -> str:
     """Publish only when no FAIL check remains; otherwise the last good warehouse stays."""
-    from opcc import publish as wap
-
+    engine = engine_for(settings)
     record = run_record.read(Path(run_dir))
-    if settings.on_postgres:
-        from opcc.postgres import wap as pg_wap
-
-        where = pg_wap.location(settings)
-    else:
-        where = str(settings.warehouse_db)
+    where = engine.location()
     if record.checks is None or record.checks_with("FAIL"):
         message = run_record.explain(record).why
         run_record.write_publish(record.folder, run_record.PublishOutcome(
             published=False, message=message, warehouse=where))
         raise StepFailed(message)
     fingerprint = record.dbt.project_fingerprint if record.dbt else None
-    if settings.on_postgres:
-        version = pg_wap.publish(settings, fingerprint)
-        message = f"published version {version}: {where}"
-    else:
-        with machine_faults_stop(run_dir, "publishing the warehouse"):
-            where = str(wap.publish(settings, Path(build_db), fingerprint))
-        message = f"published {where} and {settings.marts_dir}/<mart>.parquet"
+    with machine_faults_stop(run_dir, "publishing the warehouse"):
+        message = engine.publish(build_db, fingerprint)
     run_record.write_publish(record.folder, run_record.PublishOutcome(published=True, message=message,
                                                                       warehouse=where))
     return where
@@ -282,20 +244,11 @@ def report(settings: Settings, run_dir: str | None) -> str:
         print("report: the night did not start (see the start task); the reports stay as they were")
         return "skipped"
     published = run_record.read_publish(Path(run_dir))
+    # The published warehouse; when the night did not publish, its build (the report shows why it failed).
     path = write_report(settings, Path(run_dir),
-                        _warehouse_to_report(settings, published is not None and published.published))
+                        engine_for(settings).warehouse(published=published is not None and published.published))
     print(f"report: {path}")
     return str(path)
-
-
-def _warehouse_to_report(settings: Settings, published: bool) -> WarehouseSource | None:
-    """The published warehouse; when the night did not publish, its build (the report shows why it failed)."""
-    if settings.on_postgres:
-        from opcc.postgres.wap import BUILD_SUFFIX
-
-        return PostgresSchemas(settings, "" if published else BUILD_SUFFIX)  # the report checks it exists
-    source = settings.warehouse_db if published else build_db_for(settings)
-    return source if source.exists() else None
 
 
 def finish(settings: Settings, run_dir: str | None) -> None:
@@ -307,7 +260,7 @@ def finish(settings: Settings, run_dir: str | None) -> None:
 
     record = run_record.read(Path(run_dir))
     outcome = run_record.explain(record)
-    build_db_for(settings).unlink(missing_ok=True)
+    engine_for(settings).discard_build()
     overdue = freshness_lines(record.checks)  # a feed overdue, a closed ledger month empty: said in every alert
     if outcome.published and not outcome.publications_blocked:
         if overdue:

@@ -1,14 +1,13 @@
-"""What a night checks before it begins, and mends where it can: raw.duckdb whole (else restored from its
-verified backup), the published warehouse and its Parquet whole (else rolled back to the newest intact
-version, or, with none, rebuilt from raw tonight), and enough free space for what the night will write.
+"""What a night checks before it begins, and mends where it can: what the engine builds on (on DuckDB raw.duckdb
+whole, else restored from its verified backup, and the published warehouse and its Parquet whole, else rolled back
+to the newest intact version, or with none rebuilt from raw tonight: opcc.engine.duckdb), and enough free space
+for what the night will write.
 
 Each finding is one line for whoever runs the night; a night that cannot start raises CannotStart.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
@@ -29,60 +28,17 @@ class CannotStart(Exception):
 
 
 def check_before_night(settings: Settings) -> list[str]:
-    """Check (and mend) raw and the published warehouse, then the free space; the lines to report."""
-    notices: list[str] = []
-    if not settings.on_postgres:  # there raw is a schema and versions are schemas (opcc.postgres.wap)
-        notices += _check_raw(settings)
-        notices += _check_published(settings)
+    """Check (and mend) what the engine builds on (raw, the published warehouse), then the free space; the lines
+    to report."""
+    from opcc.engine import engine_for
+    from opcc.engine.base import WarehouseDamaged
+
+    try:
+        notices = engine_for(settings).check_before_night()
+    except WarehouseDamaged as exc:
+        raise CannotStart(str(exc)) from None
     _check_space(settings)
     return notices
-
-
-def _check_raw(settings: Settings) -> list[str]:
-    from opcc.raw_backup import RawDamaged, raw_damage, restore_raw
-
-    why = raw_damage(settings)
-    if why is None:
-        return []
-    try:
-        return [restore_raw(settings, why)]
-    except RawDamaged as exc:
-        raise CannotStart(str(exc)) from None
-
-
-def _check_published(settings: Settings) -> list[str]:
-    from opcc import publish
-
-    publish.repair_published(settings)
-    why = publish.warehouse_damage(settings)
-    if why is not None:
-        skipped: list[str] = []
-        try:
-            chosen = publish.recover_published(settings, on_skip=skipped.append)
-        except FileNotFoundError:
-            aside = _set_aside(settings)
-            return [f"{why}: no intact version is kept, so it is set aside as {aside} and tonight's build "
-                    "rebuilds the warehouse from raw"]
-        return [f"{why}: replaced by {chosen.name}, the newest intact version"
-                + (f" ({'; '.join(skipped)})" if skipped else "") + "; tonight's build starts from it"]
-    why = publish.parquet_damage_published(settings)
-    if why is not None:
-        publish.export_published_parquet_again(settings)
-        return [f"{why}: written again from the published warehouse, which is intact"]
-    return []
-
-
-def _set_aside(settings: Settings) -> Path:
-    """Move the damaged published warehouse out of the way: the build then starts from nothing."""
-    from opcc.raw_backup import damaged_dir
-
-    folder = damaged_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    aside = folder / f"warehouse-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.duckdb"
-    damaged = settings.warehouse_db.resolve()  # the file BI's link points to, not the link
-    os.replace(damaged, aside)
-    settings.warehouse_db.unlink(missing_ok=True)
-    return aside
 
 
 def _size(path: Path) -> int:

@@ -27,13 +27,10 @@ from pathlib import Path
 import duckdb
 
 from opcc import bi_entry
-from opcc.config import Settings, duckdb_config
+from opcc.config import PUBLISHED_SCHEMAS, Settings, duckdb_config
 from opcc.integrity import copy_file, damage, fsync, keep_copy, recorded_sha256, sha256_of, sidecar
 from opcc.publish_parquet import BY_SOURCE_FILE as BY_SOURCE_FILE  # moved to publish_parquet; still importable here
 from opcc.publish_parquet import export_parquet, parquet_damage
-
-# Schemas BI reads. Staging and intermediate views point at the raw database, which BI never opens.
-PUBLISHED_SCHEMAS = ("marts", "reference", "snapshots")
 
 
 def prepare_build(settings: Settings, build_db: Path) -> Path:

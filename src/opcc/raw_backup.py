@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 
 from opcc.config import FEEDS, Settings, duckdb_config
-from opcc.ingest.loader import QUARANTINE_STAMP, REASON_SUFFIX
-from opcc.ingest.rawdb import raw_lock
+from opcc.filing import QUARANTINE_STAMP, REASON_SUFFIX
 from opcc.integrity import copy_file, damage, duckdb_damage, keep_copy, recorded_sha256, sha256_of
+from opcc.rawdb import raw_lock
 
 
 class RawDamaged(Exception):

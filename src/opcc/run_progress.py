@@ -166,9 +166,9 @@ def describe(settings: Settings, task_id: str, state: str, returned: Any, earlie
 
 def _dbt_nodes(settings: Settings, build_db: str | None) -> str:
     """The models and tests the build ran, counted in the manifest dbt wrote for it."""
-    from opcc.dbt_runner import dbt_env
+    from opcc.dbt_runner import dbt_target_dir
 
-    manifest = Path(dbt_env(settings, Path(build_db or "."))["DBT_TARGET_PATH"]) / "manifest.json"
+    manifest = dbt_target_dir(settings) / "manifest.json"
     try:
         nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
     except (OSError, ValueError, KeyError):

@@ -76,7 +76,7 @@ class PublishOutcome:
 
 
 # A check as the audit records it: id, status (PASS/WARN/FAIL), description, expected, actual,
-# difference, unit, failing_rows, … (see audit/runner.py, which owns its content).
+# difference, unit, failing_rows, … (see audit/results.py, which owns its content).
 Check = dict[str, Any]
 
 

@@ -13,7 +13,7 @@ import pytest
 from audit_fixture import CURRENT_MAY, build_fixture, lose_rows
 
 from opcc.audit import load_checks, run_audit
-from opcc.audit.runner import result_table
+from opcc.audit.compare import result_table
 from opcc.config import PROJECT_ROOT
 
 ALL_IDS = {

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from compare_on_duckdb import run_comparison
 
-from opcc.audit.runner import FAILING_ROWS_INLINE, ROWS_KEPT, build_result, run_comparison, summarise
+from opcc.audit.compare import FAILING_ROWS_INLINE, ROWS_KEPT
+from opcc.audit.results import build_result, summarise
 from opcc.audit.suites import Check
 
 LINES = ROWS_KEPT + 5_000

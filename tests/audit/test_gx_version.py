@@ -7,7 +7,7 @@ import pytest
 from audit_fixture import build_fixture
 
 from opcc.audit import run_audit
-from opcc.audit.runner import UnsupportedGxVersion, _keep_duckdb_connection_persistent
+from opcc.engine.duckdb_checks import UnsupportedGxVersion, _keep_duckdb_connection_persistent
 
 
 def test_the_installed_gx_is_the_one_the_workaround_was_written_for() -> None:

@@ -12,7 +12,7 @@ import pytest
 from opcc.config import Settings
 from opcc.datadir import copy_demo_reference
 from opcc.dbt_runner import run_dbt
-from opcc.ingest.rawdb import raw_writer
+from opcc.rawdb import raw_writer
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from conftest import LEDGER_LINES, committed, fill, night
 
 from opcc import pipeline, publish, run_record
 from opcc.config import Settings
-from opcc.ingest.rawdb import raw_writer
+from opcc.rawdb import raw_writer
 
 pytestmark = pytest.mark.faults
 

@@ -15,8 +15,8 @@ from smtp_sink import SmtpSink
 
 from opcc import pipeline, run_record
 from opcc.audit import run_audit
+from opcc.cadence import parse_cadence
 from opcc.config import FEEDS
-from opcc.freshness.cadence import parse_cadence
 from opcc.freshness.due_dates import LONDON
 from opcc.freshness.messages import FEEDS_CHECK, MONTHS_CHECK, freshness_lines
 from opcc.report import view

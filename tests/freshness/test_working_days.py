@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from opcc.freshness.cadence import parse_cadence
+from opcc.cadence import parse_cadence
 from opcc.freshness.due_dates import due, last_closed_month, month_closes_on
 from opcc.freshness.working_days import is_working_day, nth_working_day, previous_working_day
 

@@ -15,10 +15,11 @@ from duckdb_copy import copy_to_postgres
 
 from opcc import pipeline, run_record
 from opcc.audit import load_checks, run_audit
+from opcc.audit.compare import Checks
 from opcc.audit.suites import suite_descriptions, views_sql
 from opcc.config import Settings
 from opcc.datadir import ensure_demo_reference
-from opcc.postgres.audit import open_audit_session, scratch_schema
+from opcc.postgres.checks import open_audit_session, scratch_schema
 
 SUFFIX = "__build"
 
@@ -73,7 +74,7 @@ def test_budget_10000_short_fails_with_gx_verdict_and_figures(on_duckdb, pg_data
                     " WHERE financial_year = '2019/20' AND funding_source_code = 'PCC'")
     settings = pg_settings(fx, pg_database)
     checks = load_checks(settings.expectations_dir)
-    session = open_audit_session(settings, SUFFIX, views_sql(settings.expectations_dir))
+    session = Checks(open_audit_session(settings, SUFFIX, views_sql(settings.expectations_dir)))
     try:
         compared = {c.check_id: session.compare(c) for c in checks}
         outcomes = session.validate(checks, suite_descriptions(settings.expectations_dir), tmp_path / "docs", compared)

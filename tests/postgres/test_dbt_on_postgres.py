@@ -17,7 +17,7 @@ from opcc import pipeline, run_record
 from opcc.config import FEEDS, Settings
 from opcc.datadir import ensure_demo_reference
 from opcc.dbt_runner import run_dbt
-from opcc.postgres.wap import BUILD_SUFFIX
+from opcc.postgres.dialect import BUILD_SUFFIX
 
 pytestmark = pytest.mark.e2e
 

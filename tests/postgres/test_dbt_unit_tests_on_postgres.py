@@ -11,9 +11,9 @@ from pathlib import Path
 from opcc.config import Settings
 from opcc.datadir import ensure_demo_reference
 from opcc.dbt_runner import run_dbt
-from opcc.ingest.rawdb import raw_writer
+from opcc.postgres.dialect import BUILD_SUFFIX
 from opcc.postgres.raw import sync_raw
-from opcc.postgres.wap import BUILD_SUFFIX
+from opcc.rawdb import raw_writer
 
 
 def test_every_unit_test_passes_on_postgresql(tmp_path: Path, pg_database: str) -> None:

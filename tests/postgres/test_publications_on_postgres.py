@@ -13,7 +13,7 @@ from duckdb_copy import copy_to_postgres
 
 from opcc.config import Settings
 from opcc.datadir import demo_settings
-from opcc.postgres.audit import scratch_schema
+from opcc.postgres.checks import scratch_schema
 from opcc.publications import generate, publications_dir
 
 TODAY = dt.date(2026, 12, 1)

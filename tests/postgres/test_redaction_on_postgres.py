@@ -19,10 +19,11 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from name_variants import any_marked_variant
 
+from opcc.audit.compare import Checks
 from opcc.audit.suites import load_checks
 from opcc.config import Settings
 from opcc.datadir import demo_settings
-from opcc.postgres.audit import PostgresChecks
+from opcc.postgres.checks import PostgresChecks
 from opcc.publications import SPEND, generate, names, prepare, publications_dir
 
 TODAY = dt.date(2026, 12, 1)
@@ -92,7 +93,7 @@ def test_no_variant_of_a_marked_name_is_published_from_postgres(on_postgres: Set
         cur.execute("UPDATE marts.spend_transactions SET supplier = %s WHERE transaction_number = 'T1'", [pair[1]])
     check = next(c for c in load_checks(on_postgres.expectations_dir / "publications")
                  if c.check_id == "redaction.no_redacted_name_published")
-    session = PostgresChecks(on_postgres, "")
+    session = Checks(PostgresChecks(on_postgres, ""))
     try:
         prepare(session, on_postgres, TODAY)
         cur = session.execute("SELECT transaction_number, beneficiary FROM pub_spend ORDER BY 1")

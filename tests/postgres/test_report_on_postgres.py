@@ -12,9 +12,10 @@ from duckdb_copy import copy_to_postgres
 
 from opcc import pipeline, run_record
 from opcc.config import Settings
+from opcc.postgres.read import PostgresSchemas
 from opcc.report.marts import read_marts
 from opcc.report.monitoring import read_monitoring
-from opcc.warehouse_read import PostgresSchemas, exists
+from opcc.warehouse_read import exists
 
 
 def test_marts_and_monitoring_read_from_published_schemas_equal_duckdb(pg_database, tmp_path):

@@ -324,7 +324,8 @@ def test_the_redaction_check_reads_the_narrative(published: Settings, tmp_path: 
     """Should the narrative's redaction ever miss a name, the FAIL check still finds it there."""
     import datetime as dt
 
-    from opcc.audit.runner import run_comparison
+    from compare_on_duckdb import run_comparison
+
     from opcc.audit.suites import load_checks
     from opcc.publications import names, prepare
 

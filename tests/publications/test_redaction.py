@@ -13,13 +13,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from compare_on_duckdb import run_comparison
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from name_variants import MARKED, PAYEES, any_marked_variant
 
 from opcc import pipeline, publish
-from opcc.audit.runner import run_comparison
 from opcc.audit.suites import load_checks
 from opcc.config import FEEDS, Settings
 from opcc.datadir import demo_settings, ensure_demo_reference

@@ -12,7 +12,7 @@ is `expectations/<folder>/<name>.sql` beside it, and the check's id is `<folder>
 - `expected_label` (optional): how the report words the expected figure ("at least").
 
 The SQL returns every compared row with `expected`, `actual`, `difference` (= actual - expected) and a
-boolean `ok`. It runs once (audit/runner.py): GX's verdict and the report's figures read that one result.
+boolean `ok`. It runs once (audit/compare.py): GX's verdict and the report's figures read that one result.
 `expectations/views.sql` defines the views every check may use (e.g. `current_files`).
 """
 

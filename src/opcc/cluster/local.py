@@ -144,8 +144,9 @@ class LocalCluster:
                 "--skip-serve-logs"], env
 
     # -- up, down, status -------------------------------------------------------------------------
-    def up(self, warehouse_on_postgres: bool = True, timeout: float = 180) -> None:
-        """Start whatever is not running; a second `up` changes nothing. Data from an earlier `up` is kept."""
+    def up(self, warehouse: str = "postgres", timeout: float = 180) -> None:
+        """Start whatever is not running; a second `up` changes nothing. Data from an earlier `up` is kept.
+        `warehouse`: "postgres" puts the warehouse in the cluster's PostgreSQL, "duckdb" leaves it in files."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self._state.write_text(json.dumps({"ports": self.ports}, indent=2) + "\n")
         postgres = self.postgres
@@ -158,7 +159,7 @@ class LocalCluster:
         # feeds ingest side by side), and the first run may come before it parses again.
         write_settings(self.settings.data_dir, {
             "airflow_database_url": self.airflow_database_url,
-            "warehouse_url": self.warehouse_url if warehouse_on_postgres else None,
+            "warehouse_url": self.warehouse_url if warehouse == "postgres" else None,
         })
         for name in AIRFLOW_PARTS:
             command, env = self._command(name)

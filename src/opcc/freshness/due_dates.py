@@ -1,7 +1,7 @@
 """When each feed was last due, and which ledger months have closed, as of a night's date.
 
 A deadline is a day by whose end a file should have come: every working day, the Nth working day of each month,
-or of one month a year (opcc.freshness.cadence). On the night of day T, the last deadline passed is the latest one
+or of one month a year (opcc.cadence). On the night of day T, the last deadline passed is the latest one
 before T; the feed is on time when a file has loaded since the deadline before that one passed (so a file a day
 late still counts as that period's, and a file sent early is not held against the next period). A ledger month
 counts as closed once the Nth working day of the following month has passed (`ledger_month_closes_on_working_day`).
@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from opcc.freshness.cadence import MONTHLY, NOT_EXPECTED, WORKING_DAY, YEARLY, Cadence
+from opcc.cadence import MONTHLY, NOT_EXPECTED, WORKING_DAY, YEARLY, Cadence
 from opcc.freshness.working_days import add_months, is_working_day, month_start, nth_working_day
 
 LONDON = ZoneInfo("Europe/London")

@@ -18,8 +18,8 @@ from opcc import run_record
 from opcc.freshness.due_dates import LONDON, due, last_closed_month
 
 if TYPE_CHECKING:
-    from opcc.audit.runner import SqlSession
     from opcc.config import Settings
+    from opcc.engine.base import SqlSession
 
 
 def night_of(run_dir: Path) -> dt.date:

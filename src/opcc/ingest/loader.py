@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -25,14 +23,14 @@ from pathlib import Path
 import duckdb
 
 from opcc.config import FEEDS as FEED_NAMES
-from opcc.config import Settings, duckdb_config
+from opcc.config import Settings
 from opcc.faults import MachineFault, as_machine_fault
 from opcc.feeds import FEEDS, Feed
+from opcc.filing import file_away
 from opcc.ingest import stage
 from opcc.ingest.dates import DateOrder, Order, settle_order
 from opcc.ingest.header import FilePlan, Layout, detect_feed, plan_file
 from opcc.ingest.parse import OrderNotKept, combine_parts, drop_parsed, number_lines, parse_part, settle_totals
-from opcc.ingest.rawdb import raw_writer
 from opcc.ingest.read import Source, open_source, sheet_rows
 from opcc.ingest.sniff import WORKBOOK_SUFFIXES, RejectedFile, sniff
 
@@ -84,20 +82,20 @@ def landing_files(settings: Settings, feed: str) -> list[Path]:
 
 
 def ingest_feed(settings: Settings, feed: str, paths: list[Path] | None = None) -> list[FileResult]:
-    """Load every file waiting in landing/<feed>/ (or the given paths) into the raw database; on PostgreSQL,
-    through the feed's own working file into schema `raw` (opcc.postgres.feed_ingest), so feeds may load at once."""
+    """Load every file waiting in landing/<feed>/ (or the given paths) into the engine's raw store for the feed
+    (opcc.engine.base.Engine.raw_sink)."""
+    from opcc.engine import engine_for
+
     if feed not in FEEDS:
         raise ValueError(f"unknown feed {feed!r}; feeds are {', '.join(FEED_NAMES)}")
     from_landing = paths is None
     files = landing_files(settings, feed) if paths is None else paths
-    if settings.on_postgres:
-        from opcc.postgres.feed_ingest import ingest_feed_to_postgres
-
-        return ingest_feed_to_postgres(settings, feed, files, move=from_landing)
+    engine = engine_for(settings)
     if not files:
+        engine.catch_up_raw(feed)
         return []
-    with raw_writer(settings.raw_db, duckdb_config(settings)) as con:
-        return load_files(con, settings, feed, files, move=from_landing)
+    with engine.raw_sink(feed) as sink:
+        return load_files(sink.con, settings, feed, files, move=from_landing, file_ids=sink.file_ids)
 
 
 def load_files(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, files: list[Path], move: bool,
@@ -197,7 +195,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, 
     finally:
         _drop_work_tables(con)
     try:
-        _file_away(settings, feed, path, result, move)
+        file_away(settings, feed, path, result.sha256,
+                  result.message if result.status == "rejected" else None, move)
     except OSError as exc:  # recorded in raw already: a rerun finds it a duplicate and files it away then
         _raise_if_machine_fault(con, path, feed, exc, moving=True)
         raise
@@ -360,24 +359,3 @@ def _load(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, result: FileRe
     if prior:
         notes.append(f"replaces the earlier {path.name} (file {prior[0]}, received {prior[1]:%d/%m/%Y %H:%M} UTC)")
     result.message = "; ".join(notes)
-
-
-# A rejected file in quarantine/<feed>/ is `<stamp>-<name>`, its reason beside it in `<that>.reason.txt`.
-QUARANTINE_STAMP = re.compile(r"^\d{8}T\d{6}-")
-REASON_SUFFIX = ".reason.txt"
-
-
-def _file_away(settings: Settings, feed: str, path: Path, result: FileResult, move: bool) -> None:
-    """Move a landing file out of the way: received files to archive/, rejected ones to quarantine/."""
-    if result.status == "rejected":
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-        target = settings.quarantine_dir / feed / f"{stamp}-{path.name}"
-    else:
-        target = settings.archive_dir / feed / result.sha256[:12] / path.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if move:
-        shutil.move(str(path), target)
-    elif not target.exists():
-        shutil.copy2(path, target)
-    if result.status == "rejected":
-        target.with_name(target.name + REASON_SUFFIX).write_text(result.message + "\n", encoding="utf-8")

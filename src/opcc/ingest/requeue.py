@@ -11,9 +11,9 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from opcc.config import Settings, duckdb_config
-from opcc.ingest.loader import QUARANTINE_STAMP, REASON_SUFFIX
-from opcc.ingest.rawdb import raw_writer
+from opcc.config import Settings
+from opcc.engine import engine_for
+from opcc.filing import QUARANTINE_STAMP, REASON_SUFFIX
 from opcc.integrity import sha256_of
 
 
@@ -50,20 +50,10 @@ def requeue(settings: Settings, file: str) -> str:
     if target.exists():
         raise CannotRequeue(f"{path.name}: landing/{feed}/ already holds a file named {name}; move one of them first")
     digest = sha256_of(path)
-    undone: list[int] = []
-    if not settings.on_postgres and settings.raw_db.exists():
-        with raw_writer(settings.raw_db, duckdb_config(settings)) as con:
-            undone = [r[0] for r in con.execute(
-                """SELECT file_id FROM main.files WHERE feed = ? AND status = 'rejected'
-                   AND (sha256 = ? OR (sha256 = '' AND file_name = ?)) ORDER BY file_id""",
-                [feed, digest, name]).fetchall()]
-            when = dt.datetime.now(dt.UTC).strftime("%d/%m/%Y %H:%M")
-            for file_id in undone:
-                con.execute("""UPDATE main.files SET status = 'requeued',
-                                   message = ? || coalesce(message, '')
-                               WHERE file_id = ?""",
-                            [f"set aside by mistake: put back in landing/ by opcc requeue on {when} UTC; "
-                             "it was rejected: ", file_id])
+    when = dt.datetime.now(dt.UTC).strftime("%d/%m/%Y %H:%M")
+    undone = engine_for(settings).undo_rejections(
+        feed, digest, name, f"set aside by mistake: put back in landing/ by opcc requeue on {when} UTC; "
+                            "it was rejected: ")
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(path, target)
     path.with_name(path.name + REASON_SUFFIX).unlink(missing_ok=True)

@@ -15,6 +15,8 @@ import re
 # Schemas of the build that the read-side SQL names (published ones and the pipeline's views alike).
 BUILD_SCHEMAS = ("marts", "reference", "snapshots", "staging", "intermediate")
 RAW_SCHEMA = "raw"
+# A night's build lives in `<schema>` + BUILD_SUFFIX (dbt's generate_schema_name appends $OPCC_SCHEMA_SUFFIX).
+BUILD_SUFFIX = "__build"
 
 _TOKEN = re.compile(
     r"'(?:[^']|'')*'"  # a string literal

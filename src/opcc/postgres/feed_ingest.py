@@ -1,41 +1,40 @@
 """Ingestion on PostgreSQL, where the feeds load at the same time, each in its own task on any worker.
 
 A feed parses and quarantines exactly as on DuckDB (opcc.ingest.loader), into its own DuckDB working file
-(`settings.raw_feed_db`), so DuckDB's one writer per file holds per feed. Its file ids come from the sequence
-`raw.file_ids`, the one owner of file ids here: they grow in the order files load, which is the order the marts
-need (a file supersedes an earlier one of the same feed and name by having the higher id); across feeds the
-order is simply that of arrival, which no model compares. The task then copies its new files into schema `raw`
-(opcc.postgres.raw.sync_raw: one transaction, a file never twice), so a rerun copies nothing.
+(`settings.raw_feed_db`: `feed_sink`, this engine's raw sink), so DuckDB's one writer per file holds per feed.
+Its file ids come from the sequence `raw.file_ids`, the one owner of file ids here: they grow in the order files
+load, which is the order the marts need (a file supersedes an earlier one of the same feed and name by having the
+higher id); across feeds the order is simply that of arrival, which no model compares. The task then copies its
+new files into schema `raw` (opcc.postgres.raw.sync_raw: one transaction, a file never twice), so a rerun copies
+nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from opcc.config import Settings, duckdb_config
-from opcc.ingest.rawdb import raw_writer
 from opcc.postgres.connect import connect
 from opcc.postgres.dialect import RAW_SCHEMA
 from opcc.postgres.raw import LOCK_KEY, duckdb_columns, sync_every_store, sync_raw
+from opcc.rawdb import raw_writer
 
 if TYPE_CHECKING:
     import duckdb
     from psycopg2.extensions import connection
-
-    from opcc.ingest.loader import FileResult
 
 log = logging.getLogger(__name__)
 
 SEQUENCE = f"{RAW_SCHEMA}.file_ids"
 
 
-def ingest_feed_to_postgres(settings: Settings, feed: str, files: list[Path], move: bool) -> list[FileResult]:
-    """Load the feed's files into its working file, then copy every file of it PostgreSQL lacks into `raw`
-    (those of an earlier attempt that stopped before its copy too)."""
-    from opcc.ingest.loader import load_files
-
+@contextmanager
+def feed_sink(settings: Settings, feed: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, Callable[[], int]]]:
+    """The feed's working file to load into, with file ids from the sequence; once the block ends, every file
+    of it PostgreSQL lacks is copied into `raw` (those of an earlier attempt that stopped before its copy too)."""
     working = settings.raw_feed_db(feed)
     first_time = not working.exists()
     _prepare(settings, first_time)
@@ -44,11 +43,10 @@ def ingest_feed_to_postgres(settings: Settings, feed: str, files: list[Path], mo
         with raw_writer(working, duckdb_config(settings)) as duck:
             if first_time:
                 _seed_files(duck, ids, feed)
-            results = load_files(duck, settings, feed, files, move, file_ids=lambda: _next_file_id(ids))
+            yield duck, lambda: _next_file_id(ids)
     finally:
         ids.close()
     log.info("%s: %s", feed, sync_raw(settings, working).line())
-    return results
 
 
 def _prepare(settings: Settings, first_time: bool) -> None:

@@ -1,6 +1,6 @@
 """The raw layer in PostgreSQL: schema `raw`, a copy of raw.duckdb's tables (files, quarantine, one per feed).
 
-Ingestion parses and quarantines into DuckDB as ever (opcc.ingest.rawdb owns those tables' columns, from the
+Ingestion parses and quarantines into DuckDB as ever (opcc.rawdb owns those tables' columns, from the
 feed contracts): on PostgreSQL each feed into its own working file (opcc.postgres.feed_ingest), earlier into
 raw.duckdb; `sync_raw` then brings every file PostgreSQL has not got across with COPY. The
 PostgreSQL tables are made from the DuckDB tables' own columns, so the two can never drift apart.
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from opcc.config import Settings, duckdb_config
 from opcc.feeds import FEEDS
-from opcc.ingest.rawdb import raw_writer
 from opcc.postgres.connect import connect
 from opcc.postgres.dialect import RAW_SCHEMA as SCHEMA
+from opcc.rawdb import raw_writer
 
 if TYPE_CHECKING:
     import duckdb

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 from psycopg2 import sql
 
-from opcc.config import Settings
+from opcc.config import PUBLISHED_SCHEMAS, Settings
 from opcc.postgres.connect import address, connect
+from opcc.postgres.dialect import BUILD_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -129,9 +130,6 @@ def ensure_bi_role(settings: Settings, name: str = DEFAULT_NAME, *, new_password
     """Create (or bring up to date) the LOGIN role `name`: read-only on the published schemas, now and after
     every publish. Safe to run again; `new_password` replaces a kept password."""
     from psycopg2.extensions import encrypt_password
-
-    from opcc.postgres.wap import BUILD_SUFFIX
-    from opcc.publish import PUBLISHED_SCHEMAS
 
     if not _ROLE_NAME.match(name):
         raise ValueError(f"role name {name!r}: expected lower-case letters, digits and _ (at most 63)")

@@ -28,17 +28,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from psycopg2 import errors, sql
 
-from opcc.config import Settings
+from opcc.config import PUBLISHED_SCHEMAS, Settings
 from opcc.postgres import roles
 from opcc.postgres.connect import address, connect
-from opcc.postgres.dialect import BUILD_SCHEMAS
-from opcc.publish import PUBLISHED_SCHEMAS
+from opcc.postgres.dialect import BUILD_SCHEMAS, BUILD_SUFFIX
 
 if TYPE_CHECKING:
     from psycopg2.extensions import cursor
 
-# A night's build lives in `<schema>` + BUILD_SUFFIX (dbt's generate_schema_name appends $OPCC_SCHEMA_SUFFIX).
-BUILD_SUFFIX = "__build"
 META_SCHEMA = "opcc_meta"
 # Published schemas whose tables the next build starts from, so dbt snapshots carry their history on.
 # Incremental marts are not carried: dbt-postgres would refuse them (their contract's `varchar` columns against

@@ -30,7 +30,7 @@ from opcc.csv_safe import neutralise, safe_cell
 from opcc.publications import names, state
 
 if TYPE_CHECKING:
-    from opcc.audit.runner import SqlSession
+    from opcc.engine.base import SqlSession
 
 CANDIDATES_SQL = Path(__file__).with_name("candidates.sql")
 REDACTED = names.REDACTED
@@ -202,7 +202,8 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
              today: dt.date | None = None) -> PublicationsOutcome:
     """Check and write the publications from the published warehouse. `month` (YYYY-MM) limits the writing
     to that month; the checks always cover every month. Checks' Data Docs go to `run_dir/data_docs_publications`."""
-    from opcc.audit.runner import build_result, open_checks_on_published
+    from opcc.audit.results import build_result
+    from opcc.audit.runner import checks_on_published
     from opcc.audit.suites import load_checks, suite_descriptions, views_sql
 
     today = today or dt.date.today()
@@ -214,7 +215,7 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
     unset = [name for name in PER_OPCC if getattr(settings, name, None) is None]
     if unset:
         checks = [c for c in checks if not c.check_id.startswith(f"{GIVING_CHECKS}.")]
-    con = open_checks_on_published(settings)  # DuckDB or PostgreSQL: the same SQL runs on either
+    con = checks_on_published(settings)  # DuckDB or PostgreSQL: the same SQL runs on either
     if con is None:
         return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
     known = state.load(settings.data_dir, root)  # the months written before, with their digests and summaries

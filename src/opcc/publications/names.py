@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from opcc.audit.runner import SqlSession
+    from opcc.engine.base import SqlSession
 
 REDACTED = "REDACTED PERSONAL DATA"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from opcc import run_record
 from opcc.report.formatting import gbp, to_decimal
-from opcc.report.view import Cell, Row, Table, num, plain
+from opcc.report.tables import Cell, Row, Table, num, plain
 from opcc.warehouse_read import Reader, ReadError, WarehouseSource, open_reader
 
 QUARTER_MONTHS = {1: 3, 2: 6, 3: 9, 4: 12}  # quarter -> financial month number of its last month

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from opcc import run_record
 from opcc.report.formatting import gbp
-from opcc.report.view import Cell, Row, Table, num, plain
+from opcc.report.tables import Cell, Row, Table, num, plain
 
 KIND_TITLES = {"spend-over-500": "Spend over £500 (para 3(g))", "grants": "Grants made (para 3(f))",
                "contracts": "Contracts register (para 4)", "360giving": "Community grants, 360Giving"}

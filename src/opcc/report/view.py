@@ -14,6 +14,7 @@ from opcc.freshness.messages import FEEDS_CHECK, freshness_lines, last_file_line
 from opcc.report import svg, unmapped
 from opcc.report.formatting import amount, count, gbp, thousands, to_decimal
 from opcc.report.marts import MartData
+from opcc.report.tables import Cell, Row, Table, num, plain
 from opcc.run_record import Outcome, RunRecord
 
 # Columns of failing or compared rows shown as money.
@@ -21,36 +22,6 @@ MONEY_COLUMNS = frozenset((
     "expected", "actual", "difference", "amount", "budget", "committed", "planned", "annual_value", "value",
     "control_total", "loaded_amount", "closing_balance", "opening_balance", "limit_with_tolerance", "gross_amount",
     "sale_costs", "net_amount", "gross_receipts", "ppa_receipts", "grants_awarded"))
-
-
-# -- tables -----------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    css: str = ""  # "num" for a figure, "num neg" for a negative one
-
-
-def num(text: str, value: Any = None) -> Cell:
-    d = to_decimal(value) if value is not None else None
-    return Cell(text, "num neg" if d is not None and d < 0 else "num")
-
-
-def plain(value: Any) -> Cell:
-    return Cell("" if value is None else str(value))
-
-
-@dataclass(frozen=True)
-class Row:
-    cells: list[Cell]
-    css: str = ""  # "total", "row-FAIL", "row-WARN"
-
-
-@dataclass(frozen=True)
-class Table:
-    headers: list[str]
-    rows: list[Row]
-    numeric: frozenset[int] = frozenset()  # columns whose heading is right-aligned
 
 
 def badge_css(status: str) -> str:

@@ -1,5 +1,5 @@
-"""Checks on the PostgreSQL warehouse (the reconciliations on a build, the publications' on the published
-schemas), validated through GX's PostgreSQL data source.
+"""The checks' session on PostgreSQL (the reconciliations on a build, the publications' on the published
+schemas): opcc.engine.base.ChecksSource, validated through GX's PostgreSQL data source.
 
 The same SQL as on DuckDB runs on one session of ours (`PostgresChecks`): `opcc.postgres.dialect` points its
 schema references at the schemas checked, and DuckDB's few functions it uses come from
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opcc.audit.runner import Compared, GxOutcome, read_compared, result_table, run_checkpoint
-from opcc.audit.suites import Check
+import psycopg2
+
 from opcc.postgres.connect import connect, warehouse_url
 from opcc.postgres.dialect import for_postgres
 
@@ -46,6 +46,8 @@ class PostgresChecks:
     """A session for checks on the schemas `<name><schema_suffix>` ("" the published ones). `execute` takes
     DuckDB's SQL with `?` parameters and returns a DB-API cursor, as a DuckDB connection's `execute` does."""
 
+    errors: tuple[type[Exception], ...] = (psycopg2.Error,)
+
     def __init__(self, settings: Settings, schema_suffix: str) -> None:
         self.settings, self.suffix = settings, schema_suffix
         self.scratch = _quoted(scratch_schema(schema_suffix))
@@ -65,35 +67,14 @@ class PostgresChecks:
         cur.execute(for_postgres(sql, self.suffix, with_params=params is not None), params)
         return cur
 
-    def result_relation(self, check: Check) -> str:
-        return f"{self.scratch}.{result_table(check)}"
+    def materialise(self, name: str, sql: str) -> tuple[str, str | None]:
+        """A table in the scratch schema, where GX's own connections see it, numbering the SQL's rows."""
+        relation = f"{self.scratch}.{name}"
+        self.execute(f"CREATE TABLE {relation} AS SELECT *, row_number() OVER () AS {_ROW} FROM ({sql}) AS compared")
+        return relation, _ROW
 
-    def compare(self, check: Check) -> Compared:
-        """The check's SQL, once, into its result table; its rows, in the SQL's order."""
-        import psycopg2
-
-        relation = self.result_relation(check)
-        try:
-            self.execute(f"CREATE TABLE {relation} AS SELECT *, row_number() OVER () AS {_ROW} "
-                         f"FROM ({check.sql}) AS compared")
-            return read_compared(self.execute, relation, hidden=_ROW)
-        except psycopg2.Error as exc:
-            return Compared(error=f"{type(exc).__name__}: {str(exc).strip()}")
-
-    def unexpected_rows_query(self, check: Check, compared: Compared) -> str:
-        columns = ", ".join(_quoted(c) for c in compared.columns if c != "ok")
-        return f"SELECT {columns} FROM {self.result_relation(check)} WHERE NOT ok"
-
-    def validate(self, checks: list[Check], suites: dict[str, str], data_docs_dir: Path,
-                 compared: dict[str, Compared]) -> dict[str, GxOutcome]:
-        """GX's verdict on every check whose SQL ran, read through GX's own PostgreSQL data source."""
-        broken = frozenset(cid for cid, comp in compared.items() if comp.error is not None)
-
-        def add_postgres(context: Any) -> Any:
-            return context.data_sources.add_postgres(name="warehouse", connection_string=warehouse_url(self.settings))
-
-        return run_checkpoint(checks, suites, data_docs_dir, broken, add_postgres,
-                              lambda check: self.unexpected_rows_query(check, compared[check.check_id]))
+    def add_gx_datasource(self, context: Any) -> Any:
+        return context.data_sources.add_postgres(name="warehouse", connection_string=warehouse_url(self.settings))
 
     def close(self) -> None:
         with contextlib.suppress(Exception), self.con.cursor() as cur:

@@ -1,0 +1,53 @@
+"""The layers contract (.importlinter) holds on the code, and fails, naming the import, when a stage reaches past
+the engine into PostgreSQL's implementation."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def lint_imports(package_parent: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter on the package `opcc` found in `package_parent`, with the project's contracts."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    env = {**os.environ, "PYTHONPATH": str(package_parent)}
+    return subprocess.run([str(lint), "--no-cache", str(ROOT / ".importlinter")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_code_keeps_every_contract() -> None:
+    result = lint_imports(ROOT / "src")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 kept, 0 broken" in result.stdout
+
+
+def test_a_stage_importing_the_postgresql_implementation_breaks_the_contract(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "src" / "opcc", tmp_path / "opcc", ignore=shutil.ignore_patterns("__pycache__"))
+    stage = tmp_path / "opcc" / "audit" / "runner.py"
+    stage.write_text(stage.read_text(encoding="utf-8") + "\nfrom opcc.postgres.checks import PostgresChecks\n",
+                     encoding="utf-8")
+
+    result = lint_imports(tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "a stage asks the engine, never an engine's implementation or plumbing BROKEN" in result.stdout
+    assert "opcc.audit.runner -> opcc.postgres.checks" in result.stdout
+    assert "cli -> pipeline -> stages -> engine -> plumbing -> config KEPT" in result.stdout
+
+
+def test_the_engine_importing_a_stage_breaks_the_layers(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "src" / "opcc", tmp_path / "opcc", ignore=shutil.ignore_patterns("__pycache__"))
+    engine = tmp_path / "opcc" / "postgres" / "wap.py"
+    engine.write_text(engine.read_text(encoding="utf-8") + "\nfrom opcc.audit.compare import Checks\n",
+                      encoding="utf-8")
+
+    result = lint_imports(tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "cli -> pipeline -> stages -> engine -> plumbing -> config BROKEN" in result.stdout
+    assert "opcc.postgres is not allowed to import opcc.audit" in result.stdout
