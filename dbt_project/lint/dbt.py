@@ -14,8 +14,13 @@ _PROJECT = Path(__file__).resolve().parents[1] / "dbt_project.yml"
 
 
 def var(name: str, default: object = None) -> object:
-    """A dbt var's value as dbt_project.yml sets it (the one place it is set), else `default`."""
-    return (yaml.safe_load(_PROJECT.read_text(encoding="utf-8")).get("vars") or {}).get(name, default)
+    """A dbt var's value as its one owner sets it: dbt_project.yml, or for those an OPCC sets, the settings'
+    defaults (opcc.dbt_runner.dbt_vars); else `default`."""
+    from opcc.config import Settings
+    from opcc.dbt_runner import dbt_vars
+
+    project = yaml.safe_load(_PROJECT.read_text(encoding="utf-8")).get("vars") or {}
+    return {**dbt_vars(Settings(data_dir=_PROJECT.parent)), **project}.get(name, default)
 
 
 def cast(expr: object, data_type: object) -> str:
