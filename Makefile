@@ -46,14 +46,15 @@ test-fast: install browser services
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not e2e"
 
 # ruff (Python; dags/ruff.toml bans heavy imports at a DAG file's top level), sqlfluff (the dbt project's SQL,
-# dbt_project/.sqlfluff), mypy (src/), import-linter (the layers in .importlinter). Each runs even when one before
-# it failed; any failure fails the target.
+# dbt_project/.sqlfluff), mypy (src/), import-linter (the layers in .importlinter), and the manual (docs/, MkDocs
+# --strict: a broken link fails). Each runs even when one before it failed; any failure fails the target.
 lint: install
 	@status=0; \
 	$(BIN)/ruff check src dags tests benchmarks || status=1; \
 	$(BIN)/sqlfluff lint dbt_project || status=1; \
 	$(BIN)/mypy || status=1; \
 	$(BIN)/lint-imports --no-cache || status=1; \
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet || status=1; \
 	exit $$status
 
 # A development tool outside the package (benchmarks/): 10 million ledger lines, then 1 million on DuckDB and on a

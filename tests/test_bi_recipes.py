@@ -1,4 +1,4 @@
-"""A BI user, connected as the README and docs/bi-tools.md say (each recipe read from the docs themselves),
+"""A BI user, connected as docs/bi-tools.md says (each recipe read from the docs themselves),
 tries to reach files beyond the marts and is refused each time, while SELECT on the marts works.
 
 The data directory holds what BI must never read: raw.duckdb (names in clear), a landing file, a secret.
@@ -28,10 +28,12 @@ DOCS = ROOT / "docs" / "bi-tools.md"
 DOCS_DATA_DIR = "/srv/opcc"  # the docs' data directory, replaced by the test's
 
 
-def readme_bi_section() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("## Connecting BI tools")
-    return readme[start:readme.index("\n## ", start + 1)]
+def short_recipes() -> str:
+    """docs/bi-tools.md's "In short": the recipes a BI administrator reads first (the README's until it became a
+    front door)."""
+    docs = DOCS.read_text(encoding="utf-8")
+    start = docs.index("## In short")
+    return docs[start:docs.index("\n## ", start + 1)]
 
 
 def docs_block(language: str, after: str = "") -> str:
@@ -110,9 +112,9 @@ def engine_select(engine: Engine) -> Callable[[str], object]:
     return run
 
 
-def test_the_readme_superset_uri_refuses_every_file_access(data: Path) -> None:
-    uri = re.search(r"duckdb:///[^\s`]+", readme_bi_section())
-    assert uri, "the README gives no DuckDB SQLAlchemy URI"
+def test_the_short_superset_uri_refuses_every_file_access(data: Path) -> None:
+    uri = re.search(r"duckdb:///[^\s`]+", short_recipes())
+    assert uri, "docs/bi-tools.md's In short gives no DuckDB SQLAlchemy URI"
     engine = create_engine(in_data_dir(uri.group(0), data), poolclass=NullPool)
     run = engine_select(engine)
     assert run("SELECT committed FROM marts.fund_position") == [(Decimal("810000.00"),)]
@@ -139,8 +141,8 @@ def test_the_python_recipes_refuse_every_file_access(data: Path) -> None:
         assert_refused_everything(lambda sql: con.execute(sql).fetchall(), data)
         con.close()
 
-    readme = re.search(r"duckdb\.connect\([^`]*?\)(?=[.`])", readme_bi_section())
-    assert readme, "the README gives no duckdb.connect recipe"
+    readme = re.search(r"duckdb\.connect\([^`]*?\)(?=[.`])", short_recipes())
+    assert readme, "docs/bi-tools.md's In short gives no duckdb.connect recipe"
     check(readme.group(0))
     check(docs_block("python", "## Python").split("=", 1)[1].strip())
 

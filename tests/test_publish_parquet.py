@@ -202,7 +202,7 @@ def test_a_data_dir_from_before_versioned_parquet_moves_over_and_its_warehouse_c
 # -- BI servers: a long-running process whose connections to warehouse.duckdb may be pooled ---------------
 
 def test_the_recommended_bi_engine_sees_the_new_night_at_once_and_never_a_mix(tmp_path: Path) -> None:
-    """README: duckdb-engine, read-only, poolclass=NullPool (Superset's default for queries)."""
+    """docs/bi-tools.md: duckdb-engine, read-only, poolclass=NullPool (Superset's default for queries)."""
     s = Settings(data_dir=tmp_path)
     publish.publish(s, night_build(s, 1), FINGERPRINT)
     engine = create_engine(f"duckdb:///{s.warehouse_db}", connect_args={"read_only": True}, poolclass=NullPool)
@@ -245,7 +245,7 @@ def test_the_recommended_bi_engine_sees_the_new_night_at_once_and_never_a_mix(tm
 
 
 def test_a_pooled_connection_keeps_its_night_until_the_pool_recycles_it(tmp_path: Path) -> None:
-    """Why the README still says NullPool: a pooled connection stays on the night it opened until the pool
+    """Why docs/bi-tools.md still says NullPool: a pooled connection stays on the night it opened until the pool
     recycles it, so two pooled connections may serve two nights for up to `pool_recycle`. Once recycled it
     opens the night `warehouse.duckdb` links to then, even beside another connection still open on the old
     one (DuckDB caches a database per path with links resolved: see opcc.bi_entry)."""
@@ -270,7 +270,7 @@ def test_a_pooled_connection_keeps_its_night_until_the_pool_recycles_it(tmp_path
 
 
 def test_pooled_connections_over_the_parquet_see_the_new_night_at_once(tmp_path: Path) -> None:
-    """README's recipe for tools whose pool cannot be turned off (Metabase): an in-memory DuckDB whose
+    """docs/bi-tools.md's recipe for tools whose pool cannot be turned off (Metabase): an in-memory DuckDB whose
     views read marts/*.parquet by path, so every query opens the published version's files."""
     s = Settings(data_dir=tmp_path)
     publish.publish(s, night_build(s, 1), FINGERPRINT)
