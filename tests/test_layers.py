@@ -26,13 +26,16 @@ def test_the_code_keeps_every_contract() -> None:
     assert "3 kept, 0 broken" in result.stdout
 
 
-def test_a_stage_importing_the_postgresql_implementation_breaks_the_contract(tmp_path: Path) -> None:
+def with_import(tmp_path: Path, module: str, line: str) -> Path:
+    """A copy of the package in `tmp_path` whose `module` (a path under opcc/) ends with the import `line`."""
     shutil.copytree(ROOT / "src" / "opcc", tmp_path / "opcc", ignore=shutil.ignore_patterns("__pycache__"))
-    stage = tmp_path / "opcc" / "audit" / "runner.py"
-    stage.write_text(stage.read_text(encoding="utf-8") + "\nfrom opcc.postgres.checks import PostgresChecks\n",
-                     encoding="utf-8")
+    path = tmp_path / "opcc" / module
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    return tmp_path
 
-    result = lint_imports(tmp_path)
+
+def test_a_stage_importing_the_postgresql_implementation_breaks_the_contract(tmp_path: Path) -> None:
+    result = lint_imports(with_import(tmp_path, "audit/runner.py", "from opcc.postgres.checks import PostgresChecks"))
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "a stage asks the engine, never an engine's implementation or plumbing BROKEN" in result.stdout
@@ -41,12 +44,7 @@ def test_a_stage_importing_the_postgresql_implementation_breaks_the_contract(tmp
 
 
 def test_the_engine_importing_a_stage_breaks_the_layers(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "src" / "opcc", tmp_path / "opcc", ignore=shutil.ignore_patterns("__pycache__"))
-    engine = tmp_path / "opcc" / "postgres" / "wap.py"
-    engine.write_text(engine.read_text(encoding="utf-8") + "\nfrom opcc.audit.compare import Checks\n",
-                      encoding="utf-8")
-
-    result = lint_imports(tmp_path)
+    result = lint_imports(with_import(tmp_path, "postgres/wap.py", "from opcc.audit.compare import Checks"))
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "cli -> pipeline -> stages -> engine -> plumbing -> config BROKEN" in result.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from opcc import pipeline, run_record
+from opcc import pipeline, run_outcome, run_record
 from opcc.datadir import DEMO_REFERENCE, demo_settings
 from opcc.report import write_report
 
@@ -32,7 +32,7 @@ def test_a_failing_reference_stops_the_build_and_says_which_row_to_fix(tmp_path:
 
     record = run_record.read(Path(run_dir))
     assert record.reference is not None and record.reference["problems"] == [PROBLEM]
-    outcome = run_record.explain(record)
+    outcome = run_outcome.explain(record)
     assert outcome.headline == "FAILED at step: reference data" and not outcome.published
     assert outcome.why == (f"not published: the reference data has 1 problem(s) to fix in {settings.reference_dir}: "
                            f"{PROBLEM} (`opcc check-reference` lists them all)")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from opcc import pipeline, run_record
+from opcc import pipeline, run_outcome, run_record
 from opcc.config import FEEDS, Settings
 
 NIGHT = dt.datetime(2019, 6, 4, 1, 0, tzinfo=dt.UTC)  # 02:00 in London
@@ -127,7 +127,7 @@ def test_dbt_colour_codes_reach_no_record_why_line_report_or_alert(tmp_path: Pat
     plain = ("not published: the warehouse build failed: dbt build failed (exit 1): FAIL 1 "
              "not_null_int_budgets_resolved_fund_code | Done. PASS=3 WARN=0 ERROR=1")
     assert "\x1b" not in (Path(run_dir) / run_record.DBT_FILE).read_text(encoding="utf-8")
-    assert run_record.explain(run_record.read(Path(run_dir))).why == plain
+    assert run_outcome.explain(run_record.read(Path(run_dir))).why == plain
     assert cli._why_not_published(settings) == plain
     html = Path(pipeline.report(settings, run_dir)).read_text(encoding="utf-8")
     assert "\x1b" not in html and "[31m" not in html and "FAIL 1" in html

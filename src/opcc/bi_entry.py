@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from opcc.config import Settings
+from opcc.integrity import fsync
 
 
 def published_file(settings: Settings, version: str) -> Path:
@@ -62,25 +63,17 @@ def switch_to(settings: Settings, new_file: Path, version: str) -> None:
     previous = linked_version(settings)
     target = published_file(settings, version)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _fsync(target.parent.parent)
+    fsync(target.parent.parent)
     os.replace(new_file, target)  # a rollback to a version BI read before: the same bytes under the same name
     new_link = settings.warehouse_db.with_name(".warehouse.switch")
     new_link.unlink(missing_ok=True)
     os.symlink(target.relative_to(settings.data_dir), new_link)  # relative: the data dir may move
-    _fsync(target.parent)
+    fsync(target.parent)
     os.replace(new_link, settings.warehouse_db)  # over the old link, or a warehouse file from before it
-    _fsync(settings.warehouse_db.parent)
+    fsync(settings.warehouse_db.parent)
     # Kept: this file and the one BI read until now (a reader that resolved the link an instant before the
     # switch still opens it). Older ones go (the kept versions are under versions/); a reader that has one
     # open keeps reading it, as an open file stays until it is closed.
     for old in settings.published_dir.iterdir():
         if old.name not in (version, previous):
             shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -8,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from opcc import run_record
+from opcc import run_outcome, run_record
 from opcc.cli_errors import fault_line
 from opcc.config import FEEDS, Settings, SettingsError, load_settings, offline_environment
 from opcc.engine import engine_for
@@ -118,11 +118,11 @@ def _low_space(settings: Settings) -> str:
 
 
 def _why_not_published(settings: Settings) -> str:
-    """Why the newest run did not publish (see run_record.explain)."""
+    """Why the newest run did not publish (see run_outcome.explain)."""
     latest = run_record.latest_run(settings.reports_dir)
     if latest is None:
         return f"the run stopped before it began; see {settings.airflow_home / 'logs'}"
-    outcome = run_record.explain(run_record.read(latest))
+    outcome = run_outcome.explain(run_record.read(latest))
     if outcome.published and not outcome.publications_blocked:
         return f"{outcome.why}, but a later step failed"
     return outcome.why

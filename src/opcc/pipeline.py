@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from opcc import run_record
+from opcc import run_outcome, run_record
 from opcc.config import FEEDS, Settings
 from opcc.engine import engine_for
 from opcc.engine.base import WarehouseDamaged
@@ -96,7 +96,7 @@ def check_reference(settings: Settings, run_dir: str) -> str:
     for problem in checked.problems:
         print(problem)
     if not checked.ok:
-        raise StepFailed(run_record.explain(run_record.read(folder)).why)
+        raise StepFailed(run_outcome.explain(run_record.read(folder)).why)
     what = "changed: " + "; ".join(history.describe_change(c) for c in version["changes"]) if version["changed"] \
         else f"unchanged since {version['since']}"
     print(f"reference data OK, version {version['version']} ({what})")
@@ -142,7 +142,7 @@ def build(settings: Settings, run_dir: str | None) -> str:
 
     record = run_record.read(Path(run_dir))
     if record.reference_failed:  # the night's first check found problems: build nothing
-        raise StepFailed(run_record.explain(record).why)
+        raise StepFailed(run_outcome.explain(record).why)
     try:
         checked = prepare(settings)  # what the check wrote, again: the fingerprint below follows the seeded reference
     except ReferenceInvalid as exc:
@@ -205,7 +205,7 @@ def publish(settings: Settings, build_db: str, run_dir: str) -> str:
     record = run_record.read(Path(run_dir))
     where = engine.location()
     if record.checks is None or record.checks_with("FAIL"):
-        message = run_record.explain(record).why
+        message = run_outcome.explain(record).why
         run_record.write_publish(record.folder, run_record.PublishOutcome(
             published=False, message=message, warehouse=where))
         raise StepFailed(message)
@@ -259,7 +259,7 @@ def finish(settings: Settings, run_dir: str | None) -> None:
     from opcc.freshness.messages import freshness_lines
 
     record = run_record.read(Path(run_dir))
-    outcome = run_record.explain(record)
+    outcome = run_outcome.explain(record)
     engine_for(settings).discard_build()
     overdue = freshness_lines(record.checks)  # a feed overdue, a closed ledger month empty: said in every alert
     if outcome.published and not outcome.publications_blocked:

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from conftest import LEDGER_LINES, committed, fill, night
 
-from opcc import pipeline, publish, run_record
+from opcc import pipeline, publish, run_outcome, run_record
 from opcc.config import Settings
 from opcc.rawdb import raw_writer
 
@@ -47,7 +47,7 @@ def test_a_full_disk_during_ingest_leaves_the_file_in_landing_and_a_rerun_loads_
     assert landed.exists(), "the file must stay in landing/ for the next run"
     assert not any(settings.quarantine_dir.rglob("*.csv")), "a full disk is not the file's fault"
     assert raw_files(settings) == []  # nothing of it, not even a rejection
-    assert run_record.explain(run_record.read(run_dir)).why == f"not published: {line}"
+    assert run_outcome.explain(run_record.read(run_dir)).why == f"not published: {line}"
 
     ballast.unlink()
     run_dir = run_record.open_run(settings.reports_dir, "night-2", dt.date(2020, 4, 3))

@@ -348,7 +348,7 @@ def test_blocked_publications_reach_the_run_outcome_the_report_and_an_alert(
     import datetime as dt
     import importlib.util
 
-    from opcc import run_record
+    from opcc import run_outcome, run_record
 
     spec = importlib.util.spec_from_file_location("smtp_sink", Path(__file__).parents[1] / "e2e" / "smtp_sink.py")
     assert spec is not None and spec.loader is not None
@@ -367,7 +367,7 @@ def test_blocked_publications_reach_the_run_outcome_the_report_and_an_alert(
     published_bytes = settings.warehouse_db.read_bytes()
 
     pipeline.publications(settings, run_dir)  # the real checks, on the published warehouse
-    outcome = run_record.explain(run_record.read(folder))
+    outcome = run_outcome.explain(run_record.read(folder))
     assert outcome.published and outcome.publications_blocked
     assert outcome.why == ("published; the transparency publications were blocked: "
                            "publications.redaction.no_redacted_name_published failed (expected 0, actual 1, "

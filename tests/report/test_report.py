@@ -10,7 +10,7 @@ import chromium_cdp
 import pytest
 from audit_fixture import build_fixture
 
-from opcc import run_record
+from opcc import run_outcome, run_record
 from opcc.audit import run_audit
 from opcc.report import write_report
 from opcc.report.formatting import gbp, thousands
@@ -139,8 +139,8 @@ def test_no_request_leaves_the_machine(blocked_run, tmp_path):
     assert offending == []
 
 
-def explain(run_dir: Path) -> run_record.Outcome:
-    return run_record.explain(run_record.read(run_dir))
+def explain(run_dir: Path) -> run_outcome.Outcome:
+    return run_outcome.explain(run_record.read(run_dir))
 
 
 def test_one_explanation_of_each_outcome(tmp_path):

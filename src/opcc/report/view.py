@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from opcc import run_record
+from opcc import run_outcome, run_record
 from opcc.config import FEEDS
 from opcc.freshness.messages import FEEDS_CHECK, freshness_lines, last_file_line
 from opcc.report import svg, unmapped
 from opcc.report.formatting import amount, count, gbp, thousands, to_decimal
 from opcc.report.marts import MartData
 from opcc.report.tables import Cell, Row, Table, num, plain
-from opcc.run_record import Outcome, RunRecord
+from opcc.run_outcome import Outcome
+from opcc.run_record import RunRecord
 
 # Columns of failing or compared rows shown as money.
 MONEY_COLUMNS = frozenset((
@@ -133,7 +134,7 @@ def page(record: RunRecord, data: MartData | None, marts_note: str | None, has_d
     from opcc.report.publications_view import publications_section
     from opcc.report.reference_view import reference_section
 
-    outcome = run_record.explain(record)
+    outcome = run_outcome.explain(record)
     return Page(
         publications=publications_section(record.folder),
         reference=reference_section(record.reference),
@@ -376,7 +377,7 @@ class HistoryRow:
 
 
 def history_row(record: RunRecord) -> HistoryRow:
-    outcome = run_record.explain(record)
+    outcome = run_outcome.explain(record)
     started = record.run.started_at if record.run else ""
     try:
         started = dt.datetime.fromisoformat(started).astimezone(run_record.LONDON).strftime("%Y-%m-%d %H:%M:%S")
