@@ -29,11 +29,33 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A rule across a line's columns: where `check` (SQL over the typed columns) is false, the line is
+    quarantined with `reason` (its `{expression}`s replaced by their values), naming `column`."""
+
+    check: str
+    column: str
+    reason: str
+
+    def reason_sql(self) -> str:
+        """The reason as a SQL expression."""
+        parts = re.split(r"\{([^{}]+)\}", self.reason)
+        pieces = [("'" + part.replace("'", "''") + "'") if i % 2 == 0 else f"({part})"
+                  for i, part in enumerate(parts) if part]
+        return " || ".join(pieces) or "''"
+
+
+# What a rule's SQL may name besides the feed's columns.
+_RULE_WORDS = frozenset({"and", "or", "not", "is", "null", "between", "abs", "coalesce"})
+
+
+@dataclass(frozen=True)
 class Feed:
     name: str
     columns: tuple[Column, ...]
     # The money column whose sum is the file's loaded amount and is compared with a totals row.
     amount_column: str
+    rules: tuple[Rule, ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -50,10 +72,24 @@ def _load_contracts(path: Path) -> dict[str, Feed]:
     for name, spec in doc.items():
         columns = tuple(Column(col, Kind(c["type"]), bool(c.get("required", False)), tuple(c.get("headers", ())))
                         for col, c in spec["columns"].items())
-        feeds[name] = Feed(name, columns, spec["amount_column"])
+        rules = tuple(Rule(r["check"], r["column"], r["reason"]) for r in spec.get("rules", ()))
+        feeds[name] = Feed(name, columns, spec["amount_column"], rules)
         if feeds[name].column(spec["amount_column"]).kind is not Kind.MONEY:
             raise ValueError(f"{path}: {name}'s amount_column {spec['amount_column']!r} is not a money column")
+        for rule in rules:
+            _check_rule(path, feeds[name], rule)
     return feeds
+
+
+def _check_rule(path: Path, feed: Feed, rule: Rule) -> None:
+    """A rule names only the feed's columns (and a few SQL words): a typo fails at import, not in a night."""
+    names = {c.name for c in feed.columns}
+    text = " ".join([rule.check, *re.findall(r"\{([^{}]+)\}", rule.reason)])
+    unknown = {w for w in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", text)
+               if w not in names and w.lower() not in _RULE_WORDS}
+    if rule.column not in names or unknown:
+        raise ValueError(f"{path}: a rule of {feed.name} names {sorted(unknown) or [rule.column]}, "
+                         f"not columns of {feed.name}")
 
 
 FEEDS: dict[str, Feed] = _load_contracts(CONTRACTS_FILE)
