@@ -4,9 +4,12 @@ the failed task, and in plain English for the finance team (the report's banner)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opcc.run_record import Check, RunRecord
+from opcc.run_record import RunRecord
+
+if TYPE_CHECKING:
+    from opcc.audit.results import CheckResult
 
 PUBLISHED, NOT_PUBLISHED, FAILED = "PUBLISHED", "NOT_PUBLISHED", "FAILED"
 
@@ -25,7 +28,7 @@ class Outcome:
         return self.code == PUBLISHED
 
 
-def failed_check_line(check: Check) -> str:
+def failed_check_line(check: CheckResult) -> str:
     return (f"{check.get('id')} failed (expected {check.get('expected')}, actual {check.get('actual')}, "
             f"difference {check.get('difference')})")
 
@@ -33,7 +36,7 @@ def failed_check_line(check: Check) -> str:
 _STILL_LAST_GOOD = "Reports and spreadsheets still show the last good version."
 
 
-def _publications_blocked(publications: dict[str, Any], warns: list[Check]) -> Outcome:
+def _publications_blocked(publications: dict[str, Any], warns: list[CheckResult]) -> Outcome:
     fails = [c for c in publications.get("checks", []) if c.get("status") == "FAIL"]
     reason = "; ".join(failed_check_line(c) for c in fails) or publications.get("message") or "no reason given"
     return Outcome(

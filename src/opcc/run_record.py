@@ -26,6 +26,7 @@ from opcc.config import FEEDS
 from opcc.plain_text import plain
 
 if TYPE_CHECKING:
+    from opcc.audit.results import CheckResult
     from opcc.ingest.loader import FileResult
 
 LONDON = ZoneInfo("Europe/London")
@@ -75,11 +76,6 @@ class PublishOutcome:
     warehouse: str = ""
 
 
-# A check as the audit records it: id, status (PASS/WARN/FAIL), description, expected, actual,
-# difference, unit, failing_rows, … (see audit/results.py, which owns its content).
-Check = dict[str, Any]
-
-
 @dataclass(frozen=True)
 class RunRecord:
     """Everything a run's steps left in its folder; None where a step left nothing."""
@@ -88,7 +84,7 @@ class RunRecord:
     run: RunStarted | None
     ingest: dict[str, list[FileResult] | None]
     dbt: DbtOutcome | None
-    checks: list[Check] | None
+    checks: list[CheckResult] | None
     publish: PublishOutcome | None
     publications: dict[str, Any] | None = None  # the transparency publications step (publications.json)
     # The reference data's check and version (reference.json): ok, problems, version, since, changed, changes.
@@ -100,7 +96,7 @@ class RunRecord:
     def reference_failed(self) -> bool:
         return self.reference is not None and not self.reference.get("ok", False)
 
-    def checks_with(self, status: str) -> list[Check]:
+    def checks_with(self, status: str) -> list[CheckResult]:
         return [c for c in self.checks or [] if c.get("status") == status]
 
 
@@ -175,13 +171,13 @@ def read_dbt(folder: Path) -> DbtOutcome | None:
     return _from_json(DbtOutcome, _read(Path(folder) / DBT_FILE))
 
 
-def write_checks(folder: Path, checks: list[Check]) -> Path:
+def write_checks(folder: Path, checks: list[CheckResult]) -> Path:
     path = Path(folder) / CHECKS_FILE
     _write(path, checks)
     return path
 
 
-def read_checks(folder: Path) -> list[Check] | None:
+def read_checks(folder: Path) -> list[CheckResult] | None:
     checks = _read(Path(folder) / CHECKS_FILE)
     return checks if isinstance(checks, list) else None
 

@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from opcc import csv_safe
 from opcc.audit.compare import FAILING_ROWS_INLINE, Compared
@@ -78,31 +78,44 @@ def _status(check: Check, passed: bool) -> str:
     return STATUS_PASS if passed else check.severity
 
 
-def build_result(check: Check, compared: Compared, outcome: GxOutcome | None) -> dict[str, Any]:
+Row = dict[str, str | None]  # a compared or failing row, every value JSON-safe (json_safe)
+
+
+class CheckResult(TypedDict):
+    """A check's result: what the run record keeps, the report shows, the alerts and the
+    publications' outcome quote. The one definition; a dict so that it is its own JSON."""
+
+    id: str  # <suite folder>.<name>, or publications.<...> for the publications' checks
+    suite: str
+    description: str
+    severity: str  # FAIL or WARN: the status the check takes when it does not pass
+    unit: str  # GBP or rows
+    expected_label: str | None
+    compared_rows: int
+    compared: list[Row]  # the first FAILING_ROWS_INLINE compared rows, failing or not
+    status: str  # PASS, WARN or FAIL
+    expected: str | None  # exact decimals as text
+    actual: str | None
+    difference: str | None
+    failing_rows_count: int
+    failing_rows: list[Row]  # the first FAILING_ROWS_INLINE
+    error: str | None  # why the check could not run
+    failures_csv: NotRequired[str | None]  # failures/<id>.csv in the run folder, when it failed
+
+
+def build_result(check: Check, compared: Compared, outcome: GxOutcome | None) -> CheckResult:
     error = compared.error or (outcome.error if outcome else "Great Expectations did not report this check")
     failing = [{k: v for k, v in r.items() if k != "ok"} for r in compared.failing]
-    result: dict[str, Any] = {
-        "id": check.check_id,
-        "suite": check.suite,
-        "description": check.description,
-        "severity": check.severity,
-        "unit": check.unit,
-        "expected_label": check.expected_label,
-        "compared_rows": compared.row_count,
+    result = CheckResult(
+        id=check.check_id, suite=check.suite, description=check.description, severity=check.severity,
+        unit=check.unit, expected_label=check.expected_label, compared_rows=compared.row_count,
         # Every compared row (first 20), failing or not, so a PASS shows what was compared per year/file.
-        "compared": [{k: json_safe(v) for k, v in row.items()} for row in compared.rows[:FAILING_ROWS_INLINE]],
-    }
+        compared=[{k: json_safe(v) for k, v in row.items()} for row in compared.rows[:FAILING_ROWS_INLINE]],
+        status=check.severity, expected=None, actual=None, difference=None, failing_rows_count=0, failing_rows=[],
+        error=None)
     if error is not None:
         # A check that cannot run cannot vouch for the build: it takes its severity.
-        result.update(
-            status=check.severity,
-            expected=None,
-            actual=None,
-            difference=None,
-            failing_rows_count=0,
-            failing_rows=[],
-            error=f"The check could not run: {error}",
-        )
+        result["error"] = f"The check could not run: {error}"
         return result
     assert outcome is not None
     passed = bool(outcome.success)
@@ -110,15 +123,11 @@ def build_result(check: Check, compared: Compared, outcome: GxOutcome | None) ->
         log.warning("%s: GX found %s failing rows, the comparison %s",
                     check.check_id, outcome.unexpected_count, compared.failing_count)
     expected, actual, difference = summarise(check, compared)
-    result.update(
-        status=_status(check, passed),
-        expected=json_safe(expected),
-        actual=json_safe(actual),
-        difference=json_safe(difference),
-        failing_rows_count=compared.failing_count,
-        failing_rows=[{k: json_safe(v) for k, v in row.items()} for row in failing[:FAILING_ROWS_INLINE]],
-        error=None,
-    )
+    result["status"] = _status(check, passed)
+    result["expected"], result["actual"] = json_safe(expected), json_safe(actual)
+    result["difference"] = json_safe(difference)
+    result["failing_rows_count"] = compared.failing_count
+    result["failing_rows"] = [{k: json_safe(v) for k, v in row.items()} for row in failing[:FAILING_ROWS_INLINE]]
     return result
 
 

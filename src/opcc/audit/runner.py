@@ -11,12 +11,12 @@ import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from opcc import run_record
 from opcc.audit.compare import Checks, Compared
 from opcc.audit.gx import GxOutcome
-from opcc.audit.results import STATUS_PASS, build_result, write_failures
+from opcc.audit.results import STATUS_PASS, CheckResult, build_result, write_failures
 from opcc.audit.suites import Check, load_checks, suite_descriptions, views_sql
 from opcc.freshness.params import create_tables as freshness_tables
 from opcc.freshness.params import night_of
@@ -44,7 +44,7 @@ def outcomes_or_error(checks: list[Check], validate: Callable[[], dict[str, GxOu
         return {c.check_id: GxOutcome(None, None, f"Great Expectations checkpoint failed: {exc}") for c in checks}
 
 
-def run_audit(settings: Settings, build: Path | str, run_dir: Path) -> list[dict[str, Any]]:
+def run_audit(settings: Settings, build: Path | str, run_dir: Path) -> list[CheckResult]:
     """Run every check on the build (`build` as the engine names it: opcc.engine.base); record them in the run
     record (`run_record.write_checks`), write `run_dir/failures/*.csv` and GX Data Docs under `run_dir/data_docs/`;
     return the checks."""
@@ -68,7 +68,7 @@ def run_audit(settings: Settings, build: Path | str, run_dir: Path) -> list[dict
 
 
 def record_results(run_dir: Path, checks: list[Check], compared: dict[str, Compared],
-                   outcomes: dict[str, GxOutcome]) -> list[dict[str, Any]]:
+                   outcomes: dict[str, GxOutcome]) -> list[CheckResult]:
     """Each check's result from its compared rows and GX's outcome; failing rows to `run_dir/failures/`; the
     run record's checks."""
     results = []

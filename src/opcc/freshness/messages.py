@@ -5,9 +5,12 @@ that have closed without a line. Read from the run record's checks, so the repor
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opcc.freshness.due_dates import LONDON
+
+if TYPE_CHECKING:
+    from opcc.audit.results import CheckResult
 
 FEEDS_CHECK = "freshness.feeds_on_time"
 MONTHS_CHECK = "freshness.ledger_months_closed"
@@ -33,10 +36,10 @@ def overdue_feed_line(row: dict[str, Any]) -> str:
             f"{last}.")
 
 
-def last_file_line(checks: list[dict[str, Any]] | None, feed: str) -> str | None:
+def last_file_line(checks: list[CheckResult] | None, feed: str) -> str | None:
     """For a feed with no new file tonight: its last file and when it came (from the feeds check's rows)."""
     feeds = next((c for c in checks or [] if c.get("id") == FEEDS_CHECK), None)
-    row = next((r for r in (feeds or {}).get("compared") or [] if r.get("feed") == feed), None)
+    row = next((r for r in ((feeds.get("compared") if feeds else None) or []) if r.get("feed") == feed), None)
     if row is None or not row.get("last_file"):
         return None
     late = " It is overdue." if row.get("ok") == "false" else ""
@@ -44,7 +47,7 @@ def last_file_line(checks: list[dict[str, Any]] | None, feed: str) -> str | None
             f"(expected {row.get('cadence')}).{late}")
 
 
-def empty_months_line(check: dict[str, Any]) -> str | None:
+def empty_months_line(check: CheckResult) -> str | None:
     rows = check.get("failing_rows") or []
     n = check.get("failing_rows_count") or len(rows)
     if not n:
@@ -55,7 +58,7 @@ def empty_months_line(check: dict[str, Any]) -> str | None:
             f"{', '.join(named)}{more}.")
 
 
-def freshness_lines(checks: list[dict[str, Any]] | None) -> list[str]:
+def freshness_lines(checks: list[CheckResult] | None) -> list[str]:
     """The freshness warnings of a run's checks, one plain-English line each; none when every feed is on time."""
     by_id = {c.get("id"): c for c in checks or []}
     lines: list[str] = []

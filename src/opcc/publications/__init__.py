@@ -30,6 +30,7 @@ from opcc.csv_safe import neutralise, safe_cell
 from opcc.publications import names, state
 
 if TYPE_CHECKING:
+    from opcc.audit.results import CheckResult
     from opcc.engine.base import SqlSession
 
 CANDIDATES_SQL = Path(__file__).with_name("candidates.sql")
@@ -88,7 +89,7 @@ class PublicationsOutcome:
     latest_month: str | None
     months: list[MonthSummary]
     written: list[str]  # files written this run, relative to the publications folder
-    checks: list[dict[str, Any]]
+    checks: list[CheckResult]
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

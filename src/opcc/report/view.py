@@ -244,7 +244,7 @@ def check_rows(record: RunRecord) -> list[CheckRow]:
         out.append(CheckRow(
             status=st, badge=badge_css(st), description=str(c.get("description") or ""),
             check_id=str(c.get("id") or ""), severity=str(c.get("severity") or ""),
-            error=c["error"][:600] if c.get("error") else None,
+            error=(c.get("error") or "")[:600] or None,
             failing_summary=failing_summary, failing_open=st == "FAIL", failing_table=failing_table,
             failures_csv=failures_csv, compared_summary=compared_summary, compared_table=compared_table,
             expected=num(expected, c.get("expected")),
