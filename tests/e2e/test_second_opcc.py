@@ -112,7 +112,7 @@ def test_the_night_publishes(night: tuple[Path, subprocess.CompletedProcess[str]
     assert (data / "warehouse.duckdb").resolve().is_file()
     run_dir = run_record.latest_run(data / "reports")
     assert run_dir is not None
-    assert run_outcome.explain(run_record.read(run_dir)).code == run_record.PUBLISHED
+    assert run_outcome.explain(run_record.read(run_dir)).code == run_outcome.PUBLISHED
     checks = {c["id"]: c for c in run_record.read_checks(run_dir) or []}
     assert [i for i, c in checks.items() if c["status"] == "FAIL"] == []
     # Lancashire's own budget control is reconciled, whatever it is called: the budget extract totals 5,000,000.
