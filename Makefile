@@ -59,8 +59,9 @@ lint: install
 
 # A development tool outside the package (benchmarks/): 10 million ledger lines, then 1 million on DuckDB and on a
 # local cluster it starts and stops (`benchmarks/bench.py --side-by-side-only` for just that); not part of `make test`.
+# It writes its figures, dated, as the manual's page docs/performance-figures.md.
 bench: install
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py --docs docs/performance-figures.md
 
 airflow: install
 	$(BIN)/opcc ui

@@ -243,6 +243,29 @@ def print_side_by_side(figures: list[Figure], out=sys.stdout) -> None:
             print("  ".join("-" * w for w in widths), file=out)
 
 
+def figures_page(result: dict[str, Any]) -> str:
+    """The manual's page of figures (docs/performance-figures.md) from a run's JSON: dated, the machine named, the
+    tables as the benchmark printed them."""
+    import io
+
+    info = result["machine"]
+    figures = [Figure(**{k: v for k, v in f.items() if k != "verdict"}) for f in result["figures"]]
+    tables = io.StringIO()
+    print_table(info, figures, tables)
+    print_side_by_side(figures, tables)
+    when = dt.datetime.fromisoformat(info["when"])
+    steps = sorted({f.step for f in figures}, key=lambda s: STEPS.index(s) if s in STEPS else len(STEPS))
+    return (f"# Performance figures\n\n"
+            f"<!-- Written by `benchmarks/bench.py --docs` from its JSON (`--docs-from FILE` writes it again): "
+            f"edit the benchmark, not this page. -->\n\n"
+            f"Measured {when:%Y-%m-%d %H:%M} UTC on `{info['hostname']}`: {info['cores']} cores, "
+            f"{info['memory_bytes'] / GIB:.1f} GiB, {info['cpu_model']}; {info['platform']}, Python "
+            f"{info['python']}, DuckDB {info['duckdb']}. {result['rows']:,} ledger lines, a new day of "
+            f"{result['day_rows']:,}; steps {', '.join(steps)}; the benchmark took {result['total_seconds']:.0f} s. "
+            f"How each figure is measured, and what the targets mean: [Performance](performance.md).\n\n"
+            f"```\n{tables.getvalue().strip()}\n```\n")
+
+
 # -- the benchmark --------------------------------------------------------------------------------
 
 class Bench:
@@ -625,7 +648,16 @@ def main(argv: list[str] | None = None) -> int:
                              "Celery workers (default 1,000,000)")
     parser.add_argument("--side-by-side-only", action="store_true",
                         help="run only the side-by-side (same as --steps side_by_side)")
+    parser.add_argument("--docs", type=Path, default=None,
+                        help="also write the figures as the manual's page (docs/performance-figures.md)")
+    parser.add_argument("--docs-from", type=Path, default=None, metavar="JSON",
+                        help="measure nothing: write --docs (default docs/performance-figures.md) from a run's JSON")
     args = parser.parse_args(argv)
+    if args.docs_from is not None:
+        page = args.docs or Path(__file__).resolve().parents[1] / "docs" / "performance-figures.md"
+        page.write_text(figures_page(json.loads(args.docs_from.read_text(encoding="utf-8"))), encoding="utf-8")
+        print(f"written: {page}")
+        return 0
     steps = {s.strip() for s in ("side_by_side" if args.side_by_side_only else args.steps).split(",") if s.strip()}
     unknown = steps - set(STEPS)
     if unknown:
@@ -654,6 +686,9 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nresults: {args.json} (benchmark took {total:.0f} s)")
+    if args.docs is not None:
+        args.docs.write_text(figures_page(json.loads(args.json.read_text(encoding="utf-8"))), encoding="utf-8")
+        print(f"figures page: {args.docs}")
     if not args.keep and "synth" in steps:
         for sub in ("synth", "synth-day", "nightly", "demo"):
             shutil.rmtree(work / sub, ignore_errors=True)

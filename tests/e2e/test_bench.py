@@ -42,8 +42,9 @@ def test_bench_measures_every_step_and_prints_each_target(tmp_path: Path) -> Non
     out = tmp_path / "bench.json"
     # every step but the side-by-side, which brings a cluster up (the test below)
     steps = ",".join(s for s in _bench_steps() if s != "side_by_side")
+    page = tmp_path / "performance-figures.md"
     proc = subprocess.run([sys.executable, str(BENCH), "--rows", "20000", "--day-rows", "500", "--steps", steps,
-                           "--work-dir", str(tmp_path / "work"), "--json", str(out)],
+                           "--work-dir", str(tmp_path / "work"), "--json", str(out), "--docs", str(page)],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]  # 1: a target missed
     figures = {f["name"]: f for f in json.loads(out.read_text())["figures"]}
@@ -58,6 +59,11 @@ def test_bench_measures_every_step_and_prints_each_target(tmp_path: Path) -> Non
         # the printed table carries the same figure, target and verdict
         row = next(line for line in proc.stdout.splitlines() if line.startswith(name))
         assert target in row and figures[name]["verdict"] in row
+        # and so does the manual's page, dated, with the machine named
+        assert row in page.read_text(encoding="utf-8")
+    machine = json.loads(out.read_text())["machine"]
+    assert f"Measured {machine['when'][:10]}" in page.read_text(encoding="utf-8")
+    assert machine["cpu_model"] in page.read_text(encoding="utf-8")
     assert figures["nightly full run (20,000 lines)"]["peak_tree_rss"] > 0
     assert proc.returncode == (1 if any(f["verdict"] == "MISS" for f in figures.values()) else 0)
 
