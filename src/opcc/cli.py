@@ -163,7 +163,7 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
     """Publish an earlier warehouse version again. Each is verified before it is switched to: a damaged one is
     skipped, or refused when named; nothing to roll back to is one line and exit 1."""
-    from opcc.publish import DamagedVersion
+    from opcc.engine.base import WarehouseDamaged
 
     engine = engine_for(settings)
     try:
@@ -172,7 +172,7 @@ def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
                 print(version)
             return 0
         print(f"rolled back: {engine.rollback(args.version, on_skip=lambda line: print(f'opcc rollback: {line}'))}")
-    except (FileNotFoundError, DamagedVersion) as exc:
+    except (FileNotFoundError, WarehouseDamaged) as exc:
         nothing = str(exc).startswith("no earlier versions")
         print(f"opcc rollback: {'nothing to roll back: ' if nothing else ''}{exc}", file=sys.stderr)
         return 1

@@ -22,7 +22,6 @@ ROWS_KEPT = 10_000  # a check's compared rows read whole up to this many; beyond
 FAILING_ROWS_KEPT = 10_000  # failing rows kept for failures/*.csv when there are more; their count stays exact
 
 
-
 @dataclass
 class Compared:
     columns: list[str] = field(default_factory=list)
@@ -65,7 +64,6 @@ def read_compared(execute: Callable[[str], Any], relation: str, hidden: str | No
     sums = ", ".join(f'sum("{c}")' if c in columns else "NULL" for c in ("expected", "actual", "difference"))
     totals = execute(f"SELECT {sums} FROM {relation}" + (" WHERE ok IS NOT TRUE" if failing_count else "")).fetchone()
     return Compared(columns, fetch("", FAILING_ROWS_INLINE), failing, count, failing_count, tuple(totals))
-
 
 
 class Checks:

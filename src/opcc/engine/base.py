@@ -148,7 +148,8 @@ class Engine(ABC):
     @abstractmethod
     def rollback(self, version: str | None, on_skip: Callable[[str], None]) -> str:
         """Publish an earlier version again (the newest intact one unless `version` names one); a line saying so.
-        Raises FileNotFoundError when there is none to roll back to."""
+        Raises FileNotFoundError when there is none to roll back to, WarehouseDamaged when the one named is
+        damaged."""
 
     # -- reading ----------------------------------------------------------------------------------
 

@@ -168,9 +168,12 @@ class DuckDBEngine(Engine):
         return [v.name for v in list_versions(self.settings)]
 
     def rollback(self, version: str | None, on_skip: Callable[[str], None]) -> str:
-        from opcc.publish import rollback
+        from opcc.publish import DamagedVersion, rollback
 
-        chosen = rollback(self.settings, version, on_skip=on_skip)
+        try:
+            chosen = rollback(self.settings, version, on_skip=on_skip)
+        except DamagedVersion as exc:  # the version named is damaged: said as this interface says it
+            raise WarehouseDamaged(str(exc)) from None
         return f"{self.settings.warehouse_db} is now {chosen.name}"
 
     # -- reading ----------------------------------------------------------------------------------
