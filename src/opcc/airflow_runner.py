@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from opcc.config import Settings, SettingsError, load_settings, offline_environment
-from opcc.freshness.publish_deadline import WITHOUT_DEADLINE
+from opcc.environment import variable
 from opcc.run_progress import TaskFollower, TaskLine, last_dag_run_id, metadata_rows
 
 DAG_ID = "opcc_nightly"
@@ -31,7 +31,7 @@ def airflow_env(settings: Settings, executor: str = "LocalExecutor", parallelism
     env.update({
         # Airflow starts its parts as `airflow ...`: let it find this environment's, activated or not.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
-        "OPCC_DATA_DIR": str(settings.data_dir),
+        variable("data_dir"): str(settings.data_dir),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
         # A running Airflow's database (opcc cluster), else a SQLite file of this data directory's own.
@@ -191,7 +191,7 @@ def run_dag(settings: Settings, use_executor: bool = False, parallelism: int = 4
     with one_run_at_a_time(settings):
         ensure_airflow(settings)
         env = airflow_env(settings, parallelism=parallelism)
-        env[WITHOUT_DEADLINE] = "1"  # `dags test` cannot end a DagRun with a Deadline Alert (see its module)
+        env[variable("dag_without_deadline")] = "1"  # `dags test` cannot end a DagRun with a Deadline Alert
         log = run_log_path(settings)
         log.parent.mkdir(parents=True, exist_ok=True)
         on_log(log)

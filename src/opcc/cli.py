@@ -12,6 +12,7 @@ from opcc import run_outcome, run_record
 from opcc.cli_errors import fault_line
 from opcc.config import FEEDS, Settings, SettingsError, load_settings, offline_environment
 from opcc.engine import engine_for
+from opcc.environment import variable
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -333,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:  # a mistake in opcc.toml: one line saying what to fix, not a traceback
         print(f"opcc: {exc}", file=sys.stderr)
         return 2
-    os.environ["OPCC_DATA_DIR"] = str(settings.data_dir)
+    os.environ[variable("data_dir")] = str(settings.data_dir)
     os.environ.update(offline_environment())  # whatever the caller's shell says: no telemetry
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

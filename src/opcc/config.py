@@ -9,7 +9,6 @@ saying what was expected.
 from __future__ import annotations
 
 import difflib
-import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from opcc.cadence import DEFAULT_CADENCES, Cadence, parse_cadence
 from opcc.cadence import VOCABULARY as CADENCE_VOCABULARY
+from opcc.environment import environment
 from opcc.feeds import FEEDS as feed_contracts
 
 # The feeds' names, in the order the nightly run ingests them; their contracts are opcc.feeds'.
@@ -323,7 +323,7 @@ def duckdb_config(settings: Settings) -> DuckDBConfig:
 
 
 def data_dir_from_env() -> Path:
-    return Path(os.environ.get("OPCC_DATA_DIR", "data")).resolve()
+    return environment().data_dir.resolve()
 
 
 def load_settings(data_dir: Path | None = None) -> Settings:
@@ -341,8 +341,9 @@ def load_settings(data_dir: Path | None = None) -> Settings:
         if "data_dir" in values:  # the file lives in the data directory: it cannot move it
             raise SettingsError(f"{config_file}: data_dir = {values['data_dir']!r}: not a setting here; "
                                 "choose the data directory with --data-dir or $OPCC_DATA_DIR")
-    if os.environ.get("OPCC_WAREHOUSE_URL"):  # the environment wins over the file (a cluster, a secret store)
-        values["warehouse_url"] = os.environ["OPCC_WAREHOUSE_URL"]
+    warehouse_url = environment().warehouse_url
+    if warehouse_url:  # the environment wins over the file (a cluster, a secret store)
+        values["warehouse_url"] = warehouse_url
     try:
         return Settings(data_dir=data_dir, **values)
     except ValidationError as exc:

@@ -68,9 +68,9 @@ def test_the_callback_emails_which_night_missed_publish_by_and_how_far_it_got(tm
 def test_the_dag_is_parsed_without_its_deadline_when_opcc_run_asks(tmp_path, monkeypatch):
     """`airflow dags test` cannot end a DagRun whose DAG has a Deadline Alert (Airflow 3.3.2), and has no scheduler
     to watch one: `opcc run` says so in the environment it gives Airflow."""
-    from opcc.freshness.publish_deadline import WITHOUT_DEADLINE
+    from opcc.environment import variable
 
     monkeypatch.setenv("OPCC_DATA_DIR", str(tmp_path))
     assert publish_deadline("0 2 * * *") is not None
-    monkeypatch.setenv(WITHOUT_DEADLINE, "1")
+    monkeypatch.setenv(variable("dag_without_deadline"), "1")
     assert publish_deadline("0 2 * * *") is None

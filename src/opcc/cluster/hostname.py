@@ -7,11 +7,10 @@ Anywhere else (a worker per machine) it is the machine's name, as Airflow's defa
 
 from __future__ import annotations
 
-import os
 import socket
 
-WORKER_NAME_VARIABLE = "OPCC_WORKER_NAME"
+from opcc.environment import environment
 
 
 def hostname() -> str:
-    return os.environ.get(WORKER_NAME_VARIABLE) or socket.getfqdn()
+    return environment().worker_name or socket.getfqdn()

@@ -26,11 +26,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from opcc.cluster.hostname import WORKER_NAME_VARIABLE
 from opcc.cluster.postgres import SUPERUSER, LocalPostgres
 from opcc.cluster.processes import Detached
 from opcc.cluster.redis import LocalRedis
 from opcc.config import Settings, load_settings
+from opcc.environment import variable
 
 WORKERS = ("worker-1", "worker-2")
 AIRFLOW_PARTS = ("api-server", "scheduler", "dag-processor", "triggerer", *WORKERS)
@@ -138,7 +138,7 @@ class LocalCluster:
             return [airflow, name], env
         if name == "triggerer":  # its logs are files too: no log server (and no fixed port to clash on)
             return [airflow, name, "--skip-serve-logs"], env
-        env[WORKER_NAME_VARIABLE] = name
+        env[variable("worker_name")] = name
         # Task logs are files under the one Airflow home here, read by the API server directly.
         return [airflow, "celery", "worker", "--concurrency", "1", "--celery-hostname", name,
                 "--skip-serve-logs"], env

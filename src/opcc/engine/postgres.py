@@ -97,9 +97,10 @@ class PostgresEngine(Engine):
         return PostgresSchemas(self.settings, "" if published else BUILD_SUFFIX)  # the report checks it exists
 
     def bi_access(self, name: str | None, new_password: bool) -> list[str]:
-        from opcc.postgres.roles import DEFAULT_NAME, PASSWORD_ENV, ensure_bi_role
+        from opcc.environment import variable
+        from opcc.postgres.roles import DEFAULT_NAME, ensure_bi_role
 
         role = ensure_bi_role(self.settings, name or DEFAULT_NAME, new_password=new_password)
         return [f"BI role {role.name}: read-only on the published schemas; connect with {role.url}",
-                f"password: from ${PASSWORD_ENV}" if role.password_file is None else
+                f"password: from ${variable('bi_password')}" if role.password_file is None else
                 f"password: in {role.password_file} (a libpq password file: PGPASSFILE={role.password_file})"]

@@ -9,18 +9,19 @@ Airflow's scheduler and triggerer: `opcc ui` and a cluster have them; `opcc run`
 so a run it makes has no one to watch its deadline (docs/freshness.md); and its DagRun could not finish with one
 (Airflow 3.3.2's `dags test` keeps the DAG's alerts serialized where the end of a run looks them up by id:
 DagRun.update_state fails with "'dict' object has no attribute 'hex'"), so `opcc run` parses the DAG without it
-(`WITHOUT_DEADLINE`).
+(`opcc.environment.Environment.dag_without_deadline`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from opcc.environment import environment
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.deadline import DeadlineAlert
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
     from opcc.run_record import RunRecord
 
 LONDON = ZoneInfo("Europe/London")  # not due_dates' (it loads the bank holidays): the DAG file imports this module
-# Set by `opcc run` (opcc.airflow_runner) for `airflow dags test`: the DAG is parsed without its deadline.
-WITHOUT_DEADLINE = "OPCC_DAG_WITHOUT_DEADLINE"
 _DAILY_CRON = re.compile(r"^(?P<minute>\d{1,2}) (?P<hour>\d{1,2}) \* \* \*$")
 
 
@@ -46,7 +45,7 @@ def interval_to_publish_by(schedule: str, publish_by: str) -> dt.timedelta:
 def publish_deadline(schedule: str) -> DeadlineAlert | None:
     """The DAG's Deadline Alert, from the data directory's opcc.toml when the DAG file is parsed (a settings file
     that does not load keeps the default time; the tasks then report the mistake). None under `opcc run`."""
-    if os.environ.get(WITHOUT_DEADLINE):
+    if environment().dag_without_deadline:  # `opcc run` (opcc.airflow_runner): `airflow dags test`
         return None
     from airflow.sdk.definitions.callback import AsyncCallback
     from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference

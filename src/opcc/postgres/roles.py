@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from psycopg2 import sql
 
 from opcc.config import PUBLISHED_SCHEMAS, Settings
+from opcc.environment import environment
 from opcc.postgres.connect import address, connect
 from opcc.postgres.dialect import BUILD_SUFFIX
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from psycopg2.extensions import cursor
 
 DEFAULT_NAME = "opcc_bi"
-PASSWORD_ENV = "OPCC_BI_PASSWORD"
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _GROUP_SUFFIX = "_reader"
 
@@ -91,8 +91,9 @@ def default_read(cur: cursor, schemas: Iterable[str]) -> None:
 def _password(settings: Settings, name: str, new: bool) -> tuple[str, Path | None]:
     """The password from the environment; else the one kept for `name` (so BI tools keep working when the
     command runs again); else a new one, kept."""
-    if os.environ.get(PASSWORD_ENV):
-        return os.environ[PASSWORD_ENV], None
+    given = environment().bi_password
+    if given is not None:
+        return given.get_secret_value(), None
     path = password_file(settings, name)
     if path.exists() and not new:
         return _pgpass_password(path.read_text(encoding="utf-8").strip()), path
