@@ -44,6 +44,11 @@ PER_OPCC = ("publisher_prefix", "funding_org_id", "funding_org_name", "police_fo
             "police_force_area_name", "publications_url")
 
 
+def _optional(pattern: str, example: str, description: str) -> Any:
+    """An optional text setting (unset: None) that must match `pattern`; `example` shows the form in `opcc init`."""
+    return Field(None, pattern=pattern, examples=[example], description=description)
+
+
 class Settings(BaseModel):
     """The settings of one data directory. Strict and frozen: a mistake in opcc.toml stops the run at
     start-up with its key and value, rather than breaking a task hours later. Each field's
@@ -81,32 +86,32 @@ class Settings(BaseModel):
     # whose dates read either way is read in its feed's order here: day first (dd/mm/yyyy) unless set.
     date_order: dict[str, Literal["day_first", "month_first"]] = Field(
         default_factory=dict, description='[date_order] feed = "day_first" or "month_first", in quotes')
-    alert_email: str | None = Field(
-        None, pattern=r"^[^@\s]+@[^@\s]+$", examples=["finance@opcc.example"],
-        description="an email address in quotes, like 'finance@opcc.example'")
+    alert_email: str | None = _optional(
+        r"^[^@\s]+@[^@\s]+$", "finance@opcc.example",
+        "an email address in quotes, like 'finance@opcc.example'")
     # DuckDB's memory cap for every connection the pipeline opens (ingestion, dbt, audit, publish);
     # past it, DuckDB spills to disk under the data directory.
     duckdb_memory_limit: str = Field(
         "1GB", pattern=_DUCKDB_SIZE, description="a DuckDB size in quotes, like '1GB' or '512MB'")
     # Transparency publications (SI 2011/3050; 360Giving): who publishes them and where. Each OPCC's own: no
     # default (the demo's opcc.toml sets Dorset's); unset, the publications that need them say so (PER_OPCC).
-    publisher_prefix: str | None = Field(
-        None, pattern=r"^[A-Za-z0-9]+$", examples=["exampleopcc"],
-        description="the 360Giving publisher prefix in quotes, letters and digits (grant ids are 360G-<prefix>-<ref>)")
-    funding_org_id: str | None = Field(
-        None, pattern=r"^[A-Za-z0-9]+-[A-Za-z0-9]+-\S+$", examples=["360G-exampleopcc-PCC"],
-        description="the funder's org-id in quotes, like 'GB-GOR-XXXXXX' or '360G-<prefix>-PCC'")
+    publisher_prefix: str | None = _optional(
+        r"^[A-Za-z0-9]+$", "exampleopcc",
+        "the 360Giving publisher prefix in quotes, letters and digits (grant ids are 360G-<prefix>-<ref>)")
+    funding_org_id: str | None = _optional(
+        r"^[A-Za-z0-9]+-[A-Za-z0-9]+-\S+$", "360G-exampleopcc-PCC",
+        "the funder's org-id in quotes, like 'GB-GOR-XXXXXX' or '360G-<prefix>-PCC'")
     funding_org_name: str | None = Field(
         None, min_length=1, examples=["Police and Crime Commissioner for Example"],
         description="the funder's name in quotes")
-    police_force_area_code: str | None = Field(
-        None, pattern=r"^E23\d{6}$|^W15\d{6}$", examples=["E23000000"],
-        description="the police force area's ONS code in quotes (E23… or W15…)")
+    police_force_area_code: str | None = _optional(
+        r"^E23\d{6}$|^W15\d{6}$", "E23000000",
+        "the police force area's ONS code in quotes (E23… or W15…)")
     police_force_area_name: str | None = Field(
         None, min_length=1, examples=["Example"], description="the police force area's name in quotes")
-    publications_url: str | None = Field(
-        None, pattern=r"^https?://\S+$", examples=["https://www.example.pcc.police.uk/transparency/"],
-        description="the web page the publications are published on (360Giving Data Source), in quotes")
+    publications_url: str | None = _optional(
+        r"^https?://\S+$", "https://www.example.pcc.police.uk/transparency/",
+        "the web page the publications are published on (360Giving Data Source), in quotes")
     grant_conditions: str = Field(
         "Awarded subject to the scheme's grant agreement terms and conditions", min_length=1,
         description="the conditions published for a grant whose extract gives none, in quotes")
@@ -116,14 +121,14 @@ class Settings(BaseModel):
     # The warehouse on PostgreSQL instead of DuckDB files (issue #16): a libpq URL such as
     # 'postgresql://opcc@db.example:5432/opcc'. Unset: DuckDB, exactly as before. $OPCC_WAREHOUSE_URL wins
     # over the file; keep the password out of the repo (PGPASSFILE / PGPASSWORD, or this data directory's file).
-    warehouse_url: str | None = Field(
-        None, pattern=r"^postgres(ql)?://\S+$", examples=["postgresql://opcc@127.0.0.1:5432/opcc"],
-        description="a PostgreSQL URL in quotes, like 'postgresql://opcc@127.0.0.1:5432/opcc'")
+    warehouse_url: str | None = _optional(
+        r"^postgres(ql)?://\S+$", "postgresql://opcc@127.0.0.1:5432/opcc",
+        "a PostgreSQL URL in quotes, like 'postgresql://opcc@127.0.0.1:5432/opcc'")
     # The metadata database of a running Airflow (scheduler and Celery workers; `opcc cluster up` sets it):
     # `opcc run` then triggers the DAG there and follows it. Unset: `opcc run` runs it itself (airflow dags test).
-    airflow_database_url: str | None = Field(
-        None, pattern=r"^postgresql(\+psycopg2)?://\S+$", examples=["postgresql+psycopg2://airflow@127.0.0.1:5432/airflow"],
-        description="Airflow's SQLAlchemy URL in quotes, like 'postgresql+psycopg2://airflow@127.0.0.1:5432/airflow'")
+    airflow_database_url: str | None = _optional(
+        r"^postgresql(\+psycopg2)?://\S+$", "postgresql+psycopg2://airflow@127.0.0.1:5432/airflow",
+        "Airflow's SQLAlchemy URL in quotes, like 'postgresql+psycopg2://airflow@127.0.0.1:5432/airflow'")
 
     # -- freshness (docs/freshness.md) --------------------------------------------------------------
     # Each feed's expected cadence, a phrase of opcc.cadence's vocabulary; a feed left out keeps its

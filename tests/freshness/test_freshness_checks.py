@@ -19,7 +19,7 @@ from opcc.cadence import parse_cadence
 from opcc.config import FEEDS
 from opcc.freshness.due_dates import LONDON
 from opcc.freshness.messages import FEEDS_CHECK, MONTHS_CHECK, freshness_lines
-from opcc.report import view
+from opcc.report.sections import checks as checks_section
 
 # Every file came on Friday 20 November 2026 at 10:00 UTC.
 ARRIVED = ["UPDATE main.files SET received_at = TIMESTAMP '2026-11-20 10:00:00'"]
@@ -108,7 +108,7 @@ def test_a_feed_within_its_cadence_passes(tmp_path):
     assert checks[FEEDS_CHECK]["status"] == "PASS"
     assert checks[FEEDS_CHECK]["compared_rows"] == 6
     # The report's row of the check still lists every feed's last file and when it came.
-    [row] = [r for r in view.check_rows(run_record.read(fx.run_dir)) if r.check_id == FEEDS_CHECK]
+    [row] = [r for r in checks_section.check_rows(run_record.read(fx.run_dir)) if r.check_id == FEEDS_CHECK]
     assert row.compared_summary == "What was compared (6 rows)"
     assert ["transactions", "every working day", "2026-11-20", "spend-2019-05.csv", "2026-11-20T10:00:00"] == [
         c.text for c in row.compared_table.rows[-1].cells[:5]]

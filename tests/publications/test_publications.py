@@ -272,7 +272,7 @@ def test_contracts_register_split_at_10000_with_parties_documents_and_redaction(
     assert "T-C-0" not in {r["Reference"] for r in june + july}  # ended in May
     # The report's "Transparency publications" section shows the latest month's register and its split.
     from opcc import run_record
-    from opcc.report.publications_view import publications_section
+    from opcc.report.sections.publications import publications_section
 
     run_record.write_publications(tmp_path, outcome.to_json())
     section = publications_section(tmp_path)

@@ -13,7 +13,7 @@ from audit_fixture import build_fixture
 
 from opcc.config import PROJECT_ROOT
 from opcc.report import write_report
-from opcc.report.unmapped import RULE_COLUMNS, rule_line, section
+from opcc.report.sections.unmapped import RULE_COLUMNS, rule_line, section
 
 
 def test_rule_columns_are_the_rules_files_header() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from opcc.report.unmapped import AMBIGUOUS_SQL, UNMAPPED_SQL
+from opcc.report.sections.unmapped import AMBIGUOUS_SQL, UNMAPPED_SQL
 from opcc.warehouse_read import Reader, ReadError, WarehouseSource, open_reader
 
 
@@ -22,7 +22,7 @@ class MartData:
     priority_funds: list[dict[str, Any]] = field(default_factory=list)  # fund_code, fund_name, scheme
     scheme: str = "Commissioning"  # that scheme's name, as budget_controls.csv gives it
     missing: list[str] = field(default_factory=list)  # relations that could not be read
-    # Unmapped ledger spend by the value a mapping rule needs (report/unmapped.py); None when not readable.
+    # Unmapped ledger spend by the value a mapping rule needs (report/sections/unmapped.py); None when not readable.
     unmapped: list[dict[str, Any]] | None = None
     ambiguous_mapping: list[dict[str, Any]] = field(default_factory=list)
 

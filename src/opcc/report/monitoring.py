@@ -234,3 +234,9 @@ def current(data: MonitoringData) -> Panel | None:
     row = max(latest, key=lambda r: r["month_end"])
     quarter = next(q for q, m in QUARTER_MONTHS.items() if row["financial_month_number"] <= m)
     return panel(data, row["financial_year"], quarter)
+
+
+@dataclass(frozen=True)
+class MonitoringSection:
+    current: Panel | None  # the latest ledger month's quarter, shown in the morning report
+    pages: list[Panel]  # every quarter, each written as its own print-ready page

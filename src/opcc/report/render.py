@@ -1,8 +1,9 @@
 """Write the morning report: run status, files received, checks, fund headroom, the commissioning
 intentions tables (3.1, 3.3), the pillar chart and contracts due for re-commissioning.
 
-What the page shows is built once (report/view.py) from the run record and the build's marts; the
-templates in src/opcc/templates/ lay it out (autoescaped). Each run keeps its page in its own folder
+What the page shows is built once (report/view.py, its sections in report/sections/) from the run record and the
+build's marts; the templates lay it out (autoescaped): the page's frame in src/opcc/templates/, each section's beside
+its module. Each run keeps its page in its own folder
 under reports/; reports/index.html is the latest run's, reports/history.html lists every run.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,25 +30,21 @@ if TYPE_CHECKING:
 
 @cache
 def templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("opcc", "templates"), autoescape=True,
+    loader = jinja2.ChoiceLoader([
+        jinja2.PackageLoader("opcc", "templates"),
+        jinja2.PrefixLoader({"sections": jinja2.PackageLoader("opcc", "report/sections")}),
+    ])
+    return jinja2.Environment(loader=loader, autoescape=True,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_page(page: view.Page, prefix: str, history: str,
-                monitoring: MonitoringSection | None = None) -> str:
+def render_page(page: view.Page, prefix: str, history: str) -> str:
     """The page as read from one place: `prefix` leads from there to the run's folder, `history` to
     history.html."""
-    return templates().get_template("report.html").render(page=page, prefix=prefix, history=history,
-                                                          monitoring=monitoring)
+    return templates().get_template("report.html").render(page=page, prefix=prefix, history=history)
 
 
-@dataclass
-class MonitoringSection:
-    current: monitoring.Panel | None  # the latest ledger month's quarter, shown in the morning report
-    pages: list[monitoring.Panel]  # every quarter, each written as its own print-ready page
-
-
-def write_monitoring_pages(folder: Path, build_db: WarehouseSource | None) -> MonitoringSection | None:
+def write_monitoring_pages(folder: Path, build_db: WarehouseSource | None) -> monitoring.MonitoringSection | None:
     """Write `budget-monitoring-<year>-Q<n>.html` into the run folder for every quarter of every monitored year."""
     if build_db is None or not exists(build_db):
         return None
@@ -59,7 +55,7 @@ def write_monitoring_pages(folder: Path, build_db: WarehouseSource | None) -> Mo
         html = templates().get_template("budget_monitoring.html").render(
             p=p, quarter_label=monitoring.QUARTER_LABEL[p.quarter], generated=generated)
         (folder / p.file_name).write_text(html, encoding="utf-8")
-    return MonitoringSection(current=monitoring.current(data), pages=pages)
+    return monitoring.MonitoringSection(current=monitoring.current(data), pages=pages)
 
 
 def financial_year_of(iso_date: str) -> str | None:
@@ -117,24 +113,23 @@ def write_report(settings: Settings, run_dir: Path, build_db: WarehouseSource | 
     folder = _folder_in_reports(reports_dir, run_record.read(Path(run_dir)))
     record = run_record.read(folder)
     data, marts_note = _marts(build_db, record.run.run_date if record.run else "")
-    page = view.page(record, data, marts_note,
-                     has_docs=(folder / "data_docs" / "contents.html").exists(),
-                     has_dbt_docs=(folder / "dbt_docs" / "index.html").exists(),
-                     generated=dt.datetime.now())
-
-    history = os.path.relpath(reports_dir / "history.html", folder).replace(os.sep, "/")
     try:
         section = write_monitoring_pages(folder, build_db)
     except Exception as exc:  # noqa: BLE001 - the morning report must still be written
         print(f"budget monitoring pages not written: {exc}")
         section = None
+    page = view.page(record, data, marts_note, section, folder,
+                     has_docs=(folder / "data_docs" / "contents.html").exists(),
+                     has_dbt_docs=(folder / "dbt_docs" / "index.html").exists(),
+                     generated=dt.datetime.now())
+
+    history = os.path.relpath(reports_dir / "history.html", folder).replace(os.sep, "/")
     written = folder / "index.html"
-    written.write_text(render_page(page, prefix="", history=history, monitoring=section), encoding="utf-8")
+    written.write_text(render_page(page, prefix="", history=history), encoding="utf-8")
     newest = run_record.latest_run(reports_dir)
     if newest is None or newest == folder:  # a report written again for an earlier run leaves the latest be
         written = reports_dir / "index.html"
         prefix = f"{os.path.relpath(folder, reports_dir).replace(os.sep, '/')}/"
-        written.write_text(render_page(page, prefix=prefix, history="history.html", monitoring=section),
-                           encoding="utf-8")
+        written.write_text(render_page(page, prefix=prefix, history="history.html"), encoding="utf-8")
     write_history(reports_dir)
     return written

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opcc.reference.history import describe_change
+from opcc.report.sections.base import Inputs
+
+ANCHOR = "reference"
+NAV = "Reference data"
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,10 @@ class ReferenceSection:
     problems: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+
+
+def build(inputs: Inputs) -> ReferenceSection:
+    return reference_section(inputs.record.reference)
 
 
 def reference_section(reference: dict[str, Any] | None) -> ReferenceSection:

@@ -11,6 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from opcc.report.formatting import count, gbp, to_decimal
+from opcc.report.sections.base import Inputs
+
+ANCHOR = "unmapped"
+NAV = "Unmapped spend"
 
 # The columns of fund_mapping_rules.csv, in its order (tests/report/test_unmapped.py holds them to the demo's file).
 RULE_COLUMNS = ("expense_area", "expense_type", "body", "supplier", "extra_column", "extra_value", "fund_code",
@@ -90,6 +94,12 @@ class UnmappedSection:
     lines: str  # unmapped lines and amount in all
     amount: str
     ambiguous: list[AmbiguousGroup]
+
+
+def build(inputs: Inputs) -> UnmappedSection | None:
+    """None without the marts (the headroom section says why)."""
+    data = inputs.marts
+    return None if data is None else section(data.unmapped, data.ambiguous_mapping)
 
 
 def section(unmapped: list[dict[str, Any]] | None, ambiguous: list[dict[str, Any]]) -> UnmappedSection:

@@ -7,7 +7,11 @@ from pathlib import Path
 
 from opcc import run_record
 from opcc.report.formatting import gbp
+from opcc.report.sections.base import Inputs
 from opcc.report.tables import Cell, Row, Table, num, plain
+
+ANCHOR = "publications"
+NAV = "Publications"
 
 KIND_TITLES = {"spend-over-500": "Spend over £500 (para 3(g))", "grants": "Grants made (para 3(f))",
                "contracts": "Contracts register (para 4)", "360giving": "Community grants, 360Giving"}
@@ -21,6 +25,10 @@ class PublicationsSection:
     month: str | None
     table: Table | None
     failed: list[str]
+
+
+def build(inputs: Inputs) -> PublicationsSection:
+    return publications_section(inputs.folder)
 
 
 def publications_section(folder: Path) -> PublicationsSection:
