@@ -44,9 +44,11 @@ PER_OPCC = ("publisher_prefix", "funding_org_id", "funding_org_name", "police_fo
             "police_force_area_name", "publications_url")
 
 
-def _optional(pattern: str, example: str, description: str) -> Any:
-    """An optional text setting (unset: None) that must match `pattern`; `example` shows the form in `opcc init`."""
-    return Field(None, pattern=pattern, examples=[example], description=description)
+def _optional(pattern: str, example: str, description: str, *, like: bool = False) -> Any:
+    """An optional text setting (unset: None) that must match `pattern`; `example` shows the form in `opcc init`
+    and, `like`, in the error too ("…, like '<example>'")."""
+    return Field(None, pattern=pattern, examples=[example],
+                 description=f"{description}, like '{example}'" if like else description)
 
 
 class Settings(BaseModel):
@@ -86,9 +88,8 @@ class Settings(BaseModel):
     # whose dates read either way is read in its feed's order here: day first (dd/mm/yyyy) unless set.
     date_order: dict[str, Literal["day_first", "month_first"]] = Field(
         default_factory=dict, description='[date_order] feed = "day_first" or "month_first", in quotes')
-    alert_email: str | None = _optional(
-        r"^[^@\s]+@[^@\s]+$", "finance@opcc.example",
-        "an email address in quotes, like 'finance@opcc.example'")
+    alert_email: str | None = _optional(r"^[^@\s]+@[^@\s]+$", "finance@opcc.example", "an email address in quotes",
+                                        like=True)
     # DuckDB's memory cap for every connection the pipeline opens (ingestion, dbt, audit, publish);
     # past it, DuckDB spills to disk under the data directory.
     duckdb_memory_limit: str = Field(
@@ -121,14 +122,13 @@ class Settings(BaseModel):
     # The warehouse on PostgreSQL instead of DuckDB files (issue #16): a libpq URL such as
     # 'postgresql://opcc@db.example:5432/opcc'. Unset: DuckDB, exactly as before. $OPCC_WAREHOUSE_URL wins
     # over the file; keep the password out of the repo (PGPASSFILE / PGPASSWORD, or this data directory's file).
-    warehouse_url: str | None = _optional(
-        r"^postgres(ql)?://\S+$", "postgresql://opcc@127.0.0.1:5432/opcc",
-        "a PostgreSQL URL in quotes, like 'postgresql://opcc@127.0.0.1:5432/opcc'")
+    warehouse_url: str | None = _optional(r"^postgres(ql)?://\S+$", "postgresql://opcc@127.0.0.1:5432/opcc",
+                                          "a PostgreSQL URL in quotes", like=True)
     # The metadata database of a running Airflow (scheduler and Celery workers; `opcc cluster up` sets it):
     # `opcc run` then triggers the DAG there and follows it. Unset: `opcc run` runs it itself (airflow dags test).
     airflow_database_url: str | None = _optional(
         r"^postgresql(\+psycopg2)?://\S+$", "postgresql+psycopg2://airflow@127.0.0.1:5432/airflow",
-        "Airflow's SQLAlchemy URL in quotes, like 'postgresql+psycopg2://airflow@127.0.0.1:5432/airflow'")
+        "Airflow's SQLAlchemy URL in quotes", like=True)
 
     # -- freshness (docs/freshness.md) --------------------------------------------------------------
     # Each feed's expected cadence, a phrase of opcc.cadence's vocabulary; a feed left out keeps its
