@@ -210,7 +210,7 @@ def test_a_resent_month_gets_a_new_version_and_keeps_the_old(published: Settings
               if "2019-07" not in p.name}
     again = generate(published, tmp_path)
     assert again.written == []  # nothing changed: nothing rewritten...
-    assert names_checked(again) == []  # ...nor checked for names again, nor rendered
+    assert "the same marts" in again.message  # ...nor checked for names again, nor rendered: nothing computed
     assert {(m.kind, m.month) for m in again.months} >= {(SPEND, "2019-06"), (SPEND, "2019-07")}  # still reported
     _land(published, "transactions", "spend-2019-07.csv", JULY_CORRECTED)  # supersedes July
     _night(published, tmp_path)
@@ -468,3 +468,41 @@ def test_a_workbook_line_is_its_own_sheet_and_row_in_the_publications(tmp_path: 
     ids = sorted(json.loads(p.read_text(encoding="utf-8"))["grants"][0]["id"]
                  for p in (publications_dir(settings) / GIVING).rglob("*.json"))
     assert len(ids) == 2 and ids[0].endswith("-Q2-2019-2") and ids[1].endswith("-Q3-2019-2"), ids
+
+
+def test_inputs_are_every_relation_the_candidates_and_their_checks_read() -> None:
+    """The digest that lets a night skip the publications covers everything they read, or a change could be missed."""
+    import re
+
+    from opcc.config import PROJECT_ROOT
+    from opcc.publications import INPUTS
+
+    package = PROJECT_ROOT / "src" / "opcc" / "publications"
+    texts = [(package / "candidates.sql").read_text(), (package / "names.py").read_text()]
+    texts += [p.read_text() for p in (PROJECT_ROOT / "expectations" / "publications").rglob("*.sql")]
+    named = {m for text in texts for m in re.findall(r"\b(?:marts|reference)\.[a-z_]+\b", text)}
+    assert named == set(INPUTS)
+
+
+def test_a_night_with_the_last_computing_nights_inputs_computes_nothing_and_a_changed_input_computes_again(
+        published: Settings, tmp_path: Path) -> None:
+    settings = _copy_published(published, tmp_path / "data")
+    first = generate(settings, tmp_path)
+    assert first.released and first.checks and first.written
+    again = generate(settings, tmp_path / "again")
+    assert again.released and again.written == [] and "the same marts" in again.message
+    assert not (tmp_path / "again" / "data_docs_publications").exists()  # no check ran: their verdicts carried
+    assert [(c["id"], c["status"]) for c in again.checks] == [(c["id"], c["status"]) for c in first.checks]
+    assert again.latest_month == first.latest_month
+    assert [(m.kind, m.month, m.items, m.total, m.files) for m in again.months] == [
+        (m.kind, m.month, m.items, m.total, m.files) for m in first.months]
+    # A setting the rows carry: every check runs again and the spend files gain their narrative column.
+    narrative = demo_settings(data_dir=settings.data_dir, publish_narrative=True)
+    changed = generate(narrative, tmp_path / "changed")
+    assert (tmp_path / "changed" / "data_docs_publications").exists()
+    assert f"{SPEND}/2019-06/spend-over-500-2019-06-v2.csv" in changed.written
+    # A file gone from the publications folder: computed again, and that month written again.
+    (publications_dir(settings) / SPEND / "2019-06" / "spend-over-500-2019-06-v2.csv").unlink()
+    mended = generate(narrative, tmp_path / "mended")
+    assert (tmp_path / "mended" / "data_docs_publications").exists()
+    assert mended.written == [f"{SPEND}/2019-06/spend-over-500-2019-06-v2.csv"]

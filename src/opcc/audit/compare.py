@@ -77,6 +77,9 @@ class Checks:
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         return self.source.execute(sql, params)
 
+    def content_digest(self, relation: str) -> str:
+        return self.source.content_digest(relation)
+
     def compare(self, check: Check) -> Compared:
         """Run the check's SQL, once, into its result relation; return what it compared."""
         try:

@@ -46,6 +46,11 @@ class ChecksSource(SqlSession, Protocol):
         """Add to GX's `context` the data source that reads the materialised relations; return it."""
         ...
 
+    def content_digest(self, relation: str) -> str:
+        """A digest of the rows of `relation` (`schema.table` as the DuckDB warehouse names it), whatever their
+        order: equal while its content is, different (all but certainly) once any value changes."""
+        ...
+
     def close(self) -> None: ...
 
 

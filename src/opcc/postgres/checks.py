@@ -76,6 +76,14 @@ class PostgresChecks:
     def add_gx_datasource(self, context: Any) -> Any:
         return context.data_sources.add_postgres(name="warehouse", connection_string=warehouse_url(self.settings))
 
+    def content_digest(self, relation: str) -> str:
+        schema, table = relation.split(".")
+        with self.con.cursor() as cur:
+            cur.execute(f"SELECT count(*), sum(hashtextextended(t::text, 0)::numeric) "
+                        f"FROM {_quoted(schema + self.suffix)}.{_quoted(table)} AS t")
+            count, total = cur.fetchone()
+        return f"{count}:{total}"
+
     def close(self) -> None:
         with contextlib.suppress(Exception), self.con.cursor() as cur:
             cur.execute(f"DROP SCHEMA IF EXISTS {self.scratch} CASCADE")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import tempfile
@@ -30,6 +31,7 @@ from opcc.csv_safe import neutralise, safe_cell
 from opcc.publications import names, state
 
 if TYPE_CHECKING:
+    from opcc.audit.compare import Checks
     from opcc.audit.results import CheckResult
     from opcc.engine.base import SqlSession
 
@@ -67,6 +69,13 @@ GIVING_COLUMNS = (
     ("Beneficiary Location:Geographic Code Type", "location_code_type"),
     ("Last Modified", "date_modified"), ("Data Source", "data_source"))
 NUMERIC = {"amount", "irrecoverable_vat", "amount_awarded", "annual_value", "contract_value"}
+# Every relation of the published warehouse the candidates (candidates.sql, names.py) and their checks
+# (expectations/publications/) read. With the night's parameters and the checks, their content decides every file
+# and every verdict: a night whose inputs are the last night's computes nothing (tests/publications hold the list
+# to what the SQL names).
+INPUTS = ("marts.commitments", "marts.community_grant_awards", "marts.community_grant_fund",
+          "marts.contracts_register", "marts.load_audit", "marts.spend_transactions", "reference.payees",
+          "reference.pillars")
 
 
 @dataclass
@@ -99,16 +108,37 @@ def publications_dir(settings: Any) -> Path:
     return Path(settings.data_dir) / "publications"
 
 
-def _params(con: SqlSession, settings: Any, today: dt.date) -> None:
+def _param_values(settings: Any, today: dt.date) -> list[Any]:
     first_open = today.replace(day=1)  # the month in progress is not complete: never published
+    return [first_open, today, settings.publisher_prefix, settings.funding_org_id, settings.funding_org_name,
+            settings.funding_org_name, settings.police_force_area_code, settings.police_force_area_name,
+            settings.publications_url, settings.grant_conditions, settings.publish_narrative]
+
+
+def _params(con: SqlSession, settings: Any, today: dt.date) -> None:
     con.execute(
         """CREATE TEMP TABLE pub_params AS SELECT
              CAST(? AS DATE) AS first_open_month, CAST(? AS DATE) AS today, ? AS prefix, ? AS funding_org_id,
              ? AS funding_org_name, ? AS organisation, ? AS area_code, ? AS area_name, ? AS data_source,
              ? AS grant_conditions, ? AS publish_narrative""",
-        [first_open, today, settings.publisher_prefix, settings.funding_org_id, settings.funding_org_name,
-         settings.funding_org_name, settings.police_force_area_code, settings.police_force_area_name,
-         settings.publications_url, settings.grant_conditions, settings.publish_narrative])
+        _param_values(settings, today))
+
+
+def inputs_digest(con: Checks, settings: Any, today: dt.date, checks_dir: Path, unset: list[str]) -> str:
+    """What decides the night's publications and checks, as one digest: the content of INPUTS, the parameters
+    (but `today`, which only dates the files' Last Modified within the same first open month), the checks' files
+    and the settings left unset. A few seconds at ten million lines, where computing the candidates takes most
+    of a minute."""
+    params = _param_values(settings, today)
+    # `today` dates nothing published, and its one check (no 360Giving award in the future) that passed on an
+    # earlier day passes on a later one: a night that was blocked saved no inputs, so it is computed again.
+    params[1] = None
+    digest = hashlib.sha256(json.dumps([[con.content_digest(r) for r in INPUTS], params, unset], default=str)
+                            .encode())
+    for path in sorted(checks_dir.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(checks_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def prepare(con: SqlSession, settings: Any, today: dt.date,
@@ -220,7 +250,11 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
     if con is None:
         return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
     known = state.load(settings.data_dir, root)  # the months written before, with their digests and summaries
+    last = state.last_night(settings.data_dir, root) if month is None else None
     try:
+        inputs = inputs_digest(con, settings, today, checks_dir, unset)
+        if last is not None and last["inputs"] == inputs:  # the same rows and verdicts as then: nothing to do
+            return _as_last_night(last, unset)
         digests = prepare(con, settings, today, [(p, m, entry["digest"]) for (p, m), entry in known.items()])
         if views := views_sql(checks_dir):
             con.execute(views)
@@ -251,14 +285,32 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
                     summaries.append(made[k])
                 elif (k, m) in known and (k, m) not in selected:  # unchanged since written: as it was
                     summaries.append(MonthSummary(**known[(k, m)]["summary"]))
-        state.save(settings.data_dir, kept)
+        # A night limited to one month leaves others unwritten: its inputs do not stand for every month.
+        night = {"inputs": inputs, "latest_month": latest, "checks": results} if month is None else None
+        state.save(settings.data_dir, kept, night)
     finally:
         con.close()
-    message = (f"{len(written)} publication file(s) written" if written else "publications unchanged: nothing new")
-    if unset:
-        message += (f"; 360Giving not written: opcc.toml does not set {', '.join(unset)} (your OPCC's own: "
-                    "`opcc init` lists them)")
-    return PublicationsOutcome(True, message, latest, summaries, written, results)
+    message = f"{len(written)} publication file(s) written" if written else UNCHANGED
+    return PublicationsOutcome(True, message + _unset_note(unset), latest, summaries, written, results)
+
+
+UNCHANGED = "publications unchanged: nothing new"
+
+
+def _unset_note(unset: list[str]) -> str:
+    return (f"; 360Giving not written: opcc.toml does not set {', '.join(unset)} (your OPCC's own: `opcc init` "
+            "lists them)") if unset else ""
+
+
+def _as_last_night(last: dict[str, Any], unset: list[str]) -> PublicationsOutcome:
+    """The outcome of a night whose inputs are the last computing night's: its months as they were and its
+    checks' verdicts (the same rows have the same verdicts), nothing written and nothing run again."""
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    months = sorted(last["months"].items(), key=lambda item: (item[0][1], order.get(item[0][0], len(order))))
+    summaries = [MonthSummary(**entry["summary"]) for _, entry in months]
+    return PublicationsOutcome(True, f"{UNCHANGED} (the same marts, reference and settings as the night that "
+                               f"computed them)" + _unset_note(unset), last["latest_month"], summaries, [],
+                               last["checks"])
 
 
 def _publish_month(con: SqlSession, settings: Any, root: Path, month: str, written: list[str],
