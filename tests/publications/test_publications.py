@@ -506,3 +506,18 @@ def test_a_night_with_the_last_computing_nights_inputs_computes_nothing_and_a_ch
     mended = generate(narrative, tmp_path / "mended")
     assert (tmp_path / "mended" / "data_docs_publications").exists()
     assert mended.written == [f"{SPEND}/2019-06/spend-over-500-2019-06-v2.csv"]
+
+
+def test_a_change_to_the_redaction_code_computes_every_month_again(tmp_path: Path, monkeypatch) -> None:
+    """The inputs' digest cannot see the code: every module of the package (the redaction's keys in names.py among
+    them) is in the state's fingerprint, so a night after such a change never skips on its inputs alone."""
+    from opcc.publications import state
+
+    package = tmp_path / "publications"
+    shutil.copytree(Path(state.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(Path(state.__file__).parents[1] / "csv_safe.py", tmp_path / "csv_safe.py")
+    monkeypatch.setattr(state, "_PACKAGE", package)
+    before = state.fingerprint()
+    assert state.fingerprint() == before
+    (package / "names.py").write_text((package / "names.py").read_text() + "\n# a new way to key a name\n")
+    assert state.fingerprint() != before

@@ -249,12 +249,13 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
     con = checks_on_published(settings)  # DuckDB or PostgreSQL: the same SQL runs on either
     if con is None:
         return PublicationsOutcome(False, "no published warehouse yet: nothing to publish", None, [], [], [])
-    known = state.load(settings.data_dir, root)  # the months written before, with their digests and summaries
-    last = state.last_night(settings.data_dir, root) if month is None else None
+    saved = state.load(settings.data_dir, root)
+    known = saved.months  # the months written before, with their digests and summaries
     try:
-        inputs = inputs_digest(con, settings, today, checks_dir, unset)
-        if last is not None and last["inputs"] == inputs:  # the same rows and verdicts as then: nothing to do
-            return _as_last_night(last, unset)
+        # A night limited to one month leaves others unwritten: its inputs do not stand for every month.
+        inputs = inputs_digest(con, settings, today, checks_dir, unset) if month is None else None
+        if saved.night is not None and saved.night["inputs"] == inputs:  # the same rows and verdicts as then
+            return _as_last_night(saved, unset)
         digests = prepare(con, settings, today, [(p, m, entry["digest"]) for (p, m), entry in known.items()])
         if views := views_sql(checks_dir):
             con.execute(views)
@@ -285,9 +286,8 @@ def generate(settings: Any, run_dir: Path | None = None, month: str | None = Non
                     summaries.append(made[k])
                 elif (k, m) in known and (k, m) not in selected:  # unchanged since written: as it was
                     summaries.append(MonthSummary(**known[(k, m)]["summary"]))
-        # A night limited to one month leaves others unwritten: its inputs do not stand for every month.
-        night = {"inputs": inputs, "latest_month": latest, "checks": results} if month is None else None
-        state.save(settings.data_dir, kept, night)
+        state.save(settings.data_dir, kept,
+                   {"inputs": inputs, "latest_month": latest, "checks": results} if inputs else None)
     finally:
         con.close()
     message = f"{len(written)} publication file(s) written" if written else UNCHANGED
@@ -302,15 +302,16 @@ def _unset_note(unset: list[str]) -> str:
             "lists them)") if unset else ""
 
 
-def _as_last_night(last: dict[str, Any], unset: list[str]) -> PublicationsOutcome:
+def _as_last_night(saved: state.Saved, unset: list[str]) -> PublicationsOutcome:
     """The outcome of a night whose inputs are the last computing night's: its months as they were and its
     checks' verdicts (the same rows have the same verdicts), nothing written and nothing run again."""
     order = {kind: i for i, kind in enumerate(KINDS)}
-    months = sorted(last["months"].items(), key=lambda item: (item[0][1], order.get(item[0][0], len(order))))
+    months = sorted(saved.months.items(), key=lambda item: (item[0][1], order.get(item[0][0], len(order))))
     summaries = [MonthSummary(**entry["summary"]) for _, entry in months]
+    night = saved.night or {}
     return PublicationsOutcome(True, f"{UNCHANGED} (the same marts, reference and settings as the night that "
-                               f"computed them)" + _unset_note(unset), last["latest_month"], summaries, [],
-                               last["checks"])
+                               f"computed them)" + _unset_note(unset), night.get("latest_month"), summaries, [],
+                               night.get("checks", []))
 
 
 def _publish_month(con: SqlSession, settings: Any, root: Path, month: str, written: list[str],

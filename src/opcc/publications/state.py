@@ -5,20 +5,21 @@ were: the cost of a night follows its new data, not its history (issue 24). A ni
 the candidates read, the parameters, the checks) are the last computing night's computes nothing at all.
 
 Everything that decides a month's rows is in its digest (the marts, the reference, the redaction, the settings
-the rows carry); what turns rows into files (this package's columns and candidates, the CSV writer) is in the
-state's fingerprint, and a change there makes every month new again."""
+the rows carry); the code that computes and renders them (every module of this package, the redaction's keys
+among them, and the CSV writer) is in the state's fingerprint, and a change there makes every month new again:
+a night that skipped on its inputs alone would otherwise miss a name the new code redacts."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 STATE_FILE = "publications_state.json"  # in the data directory, not in the public publications folder
-_RENDERING = (Path(__file__).with_name("__init__.py"), Path(__file__).with_name("candidates.sql"),
-              Path(__file__).parents[1] / "csv_safe.py")
+_PACKAGE = Path(__file__).parent
 
 Key = tuple[str, str]  # (publication, month)
 
@@ -29,45 +30,39 @@ def state_path(data_dir: Path) -> Path:
 
 def fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in _RENDERING:
-        digest.update(path.read_bytes())
+    for path in [*sorted(_PACKAGE.glob("*.py")), *sorted(_PACKAGE.glob("*.sql")), _PACKAGE.parent / "csv_safe.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def _read(data_dir: Path) -> dict[str, Any]:
-    """The state as saved, or nothing when none was kept or the rendering changed since."""
+@dataclass(frozen=True)
+class Saved:
+    """What the last computing night left: its months, each {"digest", "summary"}, whose files are all still in
+    the publications folder; and `night`, from which inputs it computed them ({"inputs", "latest_month",
+    "checks"}), None when none was recorded or a file it wrote is gone (a night then writes it again)."""
+
+    months: dict[Key, dict[str, Any]]
+    night: dict[str, Any] | None
+
+
+def load(data_dir: Path, root: Path) -> Saved:
+    """The state of `data_dir` as the publications folder `root` now holds it; nothing when the code changed
+    since, or no state was kept."""
     try:
         state = json.loads(state_path(data_dir).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) and state.get("fingerprint") == fingerprint() else {}
-
-
-def _files_present(entry: dict[str, Any], root: Path) -> bool:
-    files = entry.get("summary", {}).get("files") or []
-    return bool(files) and all((root / f).is_file() for f in files)
-
-
-def load(data_dir: Path, root: Path) -> dict[Key, dict[str, Any]]:
-    """The months written before, each {"digest", "summary"}, whose files are all still in `root` (the
-    publications folder); nothing when the rendering changed since, or no state was kept."""
+        return Saved({}, None)
+    if not isinstance(state, dict) or state.get("fingerprint") != fingerprint():
+        return Saved({}, None)
+    saved = state.get("months") or {}
     months: dict[Key, dict[str, Any]] = {}
-    for key, entry in (_read(data_dir).get("months") or {}).items():
+    for key, entry in saved.items():
         publication, _, month = key.partition("/")
-        if _files_present(entry, root):
+        files = entry.get("summary", {}).get("files") or []
+        if files and all((root / f).is_file() for f in files):
             months[(publication, month)] = entry
-    return months
-
-
-def last_night(data_dir: Path, root: Path) -> dict[str, Any] | None:
-    """What the last night that wrote the state computed from its inputs: {"inputs", "latest_month", "checks"},
-    with "months" as `load` gives them; None when there is none, or when a file it wrote is gone (a night then
-    writes it again)."""
-    state = _read(data_dir)
-    night, months = state.get("night"), state.get("months") or {}
-    if not isinstance(night, dict) or not all(_files_present(entry, root) for entry in months.values()):
-        return None
-    return night | {"months": load(data_dir, root)}
+    night = state.get("night")
+    return Saved(months, night if isinstance(night, dict) and len(months) == len(saved) else None)
 
 
 def save(data_dir: Path, months: dict[Key, dict[str, Any]], night: dict[str, Any] | None = None) -> None:
