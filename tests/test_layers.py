@@ -49,3 +49,16 @@ def test_the_engine_importing_a_stage_breaks_the_layers(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "cli -> pipeline -> stages -> engine -> plumbing -> config BROKEN" in result.stdout
     assert "opcc.postgres is not allowed to import opcc.audit" in result.stdout
+
+
+def test_the_engine_is_chosen_in_one_place() -> None:
+    """`settings.on_postgres` is read by `opcc.engine.engine_for` only: every stage asks the engine it is given."""
+    readers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "src").rglob("*.py")
+                     if ".on_postgres" in p.read_text(encoding="utf-8"))
+    assert readers == ["src/opcc/engine/__init__.py"]
+
+
+def test_no_module_is_over_400_lines() -> None:
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in (ROOT / "src").rglob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > 400} == {}
